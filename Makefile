@@ -1,0 +1,45 @@
+# The two commands of the README's Quickstart. Both create and use their own virtual environment.
+#   make serve   build and serve the demo hub on http://127.0.0.1:8000/
+#   make test    run the whole test suite (installs Debian's chromium for the browser tests)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test test-fast browser benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+serve: $(VENV)/.installed
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: $(VENV)/.installed
+	$(BIN)/mkdocs build --strict
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
+
+test: $(VENV)/.installed browser
+	$(BIN)/python -m pytest -n auto
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -n auto -m "not browser"
+
+benchmark: $(VENV)/.installed browser
+	KEHILA_SLOW=1 $(BIN)/python -m pytest -m slow -s tests/benchmarks
+
+clean:
+	rm -rf site .pytest_cache

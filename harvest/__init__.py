@@ -1,0 +1,1 @@
+"""Harvest: pull stories and resolved Q&A threads from their sources into content/."""

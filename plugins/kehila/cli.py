@@ -1,0 +1,18 @@
+"""The ``kehila`` command: harvest, capture and curate the items of a hub.
+
+Each group of sub-commands lives beside the code it drives and is registered here.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kehila")
+def main() -> None:
+    """Kehila: turn a community's best moments into a public hub.
+
+    Harvest stories and answered questions into content/, review them, then build the site
+    with `mkdocs build`.
+    """

@@ -1,0 +1,118 @@
+"""Reading a content folder into a catalog of items (engine-neutral: no MkDocs here).
+
+A Markdown file is an *item* when its front matter has any of the keys ``id``, ``kind`` or
+``status``; every other Markdown file is an ordinary page that the site generator handles itself.
+A file whose front matter block cannot be parsed is reported as an error and is never treated as
+an ordinary page: its text could be an unpublished item, and publishing it would leak it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from .model import Item, ItemError, _yaml_problem
+
+#: Front matter keys that make a Markdown file an item of the content model.
+ITEM_MARKERS = frozenset({"id", "kind", "status"})
+
+
+@dataclass
+class Catalog:
+    """All items of a hub, with the problems found while reading them."""
+
+    items: list[Item] = field(default_factory=list)
+    errors: list[ItemError] = field(default_factory=list)
+    item_paths: set[str] = field(default_factory=set)
+    """Every path that holds an item or a broken item, valid or not: never an ordinary page."""
+
+    def public(self, kind: str | None = None) -> list[Item]:
+        """Published, non-private items (of one kind), newest first."""
+        chosen = [i for i in self.items if i.is_public and (kind is None or i.kind == kind)]
+        return sorted(chosen, key=lambda i: (i.date, i.id), reverse=True)
+
+    def pending(self, kind: str | None = None) -> list[Item]:
+        chosen = [i for i in self.items if i.status == "pending" and (kind is None or i.kind == kind)]
+        return sorted(chosen, key=lambda i: (i.date, i.id), reverse=True)
+
+    def get(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+def classify(text: str, *, path: str) -> Item | None:
+    """Parse one Markdown file: an :class:`Item`, ``None`` for an ordinary page, or raise.
+
+    Raises:
+        ItemError: the file is an item that does not follow the model, or its front matter
+            block is broken (so nobody can tell whether it is an item).
+    """
+    if not frontmatter.checks(text):
+        return None
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
+    except (ValueError, TypeError) as exc:
+        raise ItemError(path, f"front matter could not be read: {exc}") from None
+    if not isinstance(post.metadata, dict):
+        raise ItemError(path, "front matter must be a mapping of fields")
+    if not ITEM_MARKERS & post.metadata.keys():
+        return None
+    return Item.from_metadata(post.metadata, post.content, path=path)
+
+
+def build_catalog(documents: Iterable[tuple[str, str]]) -> Catalog:
+    """Build a catalog from ``(path, text)`` pairs; ``path`` is what errors will show.
+
+    Invalid items are collected in :attr:`Catalog.errors` rather than raised, so that a caller can
+    report all of them at once. Two items with the same ``id`` are an error on the second file.
+    """
+    catalog = Catalog()
+    seen: dict[str, str] = {}
+    for path, text in documents:
+        try:
+            item = classify(text, path=path)
+        except ItemError as exc:
+            catalog.errors.append(exc)
+            catalog.item_paths.add(path)
+            continue
+        if item is None:
+            continue
+        catalog.item_paths.add(path)
+        if item.id in seen:
+            catalog.errors.append(
+                ItemError(
+                    path, f"duplicate id {item.id!r}, already used by {seen[item.id]}", field="id"
+                )
+            )
+            continue
+        seen[item.id] = path
+        catalog.items.append(item)
+    return catalog
+
+
+def iter_markdown(content_dir: Path, *, label: str | None = None) -> Iterator[tuple[str, str]]:
+    """Yield ``(display path, text)`` for every Markdown file under ``content_dir``, sorted.
+
+    Hidden folders (such as ``.kehila/`` with harvest state) are skipped. The display path starts
+    with ``label`` (default: the folder's own name), e.g. ``content/stories/acme.md``.
+    """
+    label = content_dir.name if label is None else label
+    for root, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            full = Path(root, name)
+            rel = full.relative_to(content_dir).as_posix()
+            yield f"{label}/{rel}" if label else rel, full.read_text(encoding="utf-8")
+
+
+def load_catalog(content_dir: Path, *, label: str | None = None) -> Catalog:
+    """Read every item under a content folder."""
+    return build_catalog(iter_markdown(content_dir, label=label))

@@ -1,0 +1,626 @@
+"""The Kehila content model: one definition of an item, used by harvest and the plugin alike.
+
+Every item is a Markdown file with YAML front matter. This module knows the kinds, the fields,
+how to validate them and how to write an item back, and nothing about MkDocs or any source:
+
+>>> item = Item.from_text(
+...     "---\\nid: demo:1\\nkind: newsletter\\nstatus: published\\ntitle: Hello\\n"
+...     "date: 2025-01-02\\nlanguage: en\\ntags: []\\n---\\nBody\\n",
+...     path="content/newsletters/hello.md",
+... )
+>>> item.date.isoformat()
+'2025-01-02T00:00:00+00:00'
+
+Validation errors name the file, the field, what was expected and what was found:
+
+>>> Item.from_metadata({"id": "x", "kind": "qa", "status": "publised"}, "", path="content/x.md")
+Traceback (most recent call last):
+...
+kehila.model.ItemError: content/x.md: field 'status': expected one of pending, published, rejected, got 'publised'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import frontmatter
+import yaml
+
+KINDS = ("story", "qa", "newsletter")
+STATUSES = ("pending", "published", "rejected")
+DISCLOSURES = ("none", "employee", "paid", "gifted", "partner")
+CONSENT_METHODS = ("form", "email", "public-post")
+
+#: Languages written right to left (BCP 47 primary subtags).
+RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+#: Keys written in this order first when an item is serialised; anything else follows sorted.
+_KEY_ORDER = (
+    "id", "kind", "status", "title", "slug", "date", "language", "tags", "featured", "private",
+    "author", "quote", "consent", "disclosure", "issue", "summary", "license", "answers", "source",
+)  # fmt: skip
+
+#: Source keys that change on every harvest and so never count towards the content digest.
+_VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest"})
+
+
+class ItemError(ValueError):
+    """An item that does not follow the content model.
+
+    The message always has the form ``<path>: field '<name>': <problem>`` (or ``<path>: <problem>``
+    for problems of the whole file), so that a user can go straight to the line to fix.
+    """
+
+    def __init__(self, path: str, problem: str, *, field: str | None = None) -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        where = f"{path}: field '{field}'" if field else path
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who wrote something: a name and, where known, a profile link."""
+
+    name: str
+    url: str | None = None
+
+    def to_metadata(self) -> dict[str, Any]:
+        return _compact({"name": self.name, "url": self.url})
+
+
+@dataclass(frozen=True)
+class Consent:
+    """How and when the author agreed to publication (or that the post was public)."""
+
+    method: str
+    date: dt.datetime
+    note: str | None = None
+    url: str | None = None
+
+    def to_metadata(self) -> dict[str, Any]:
+        return _compact(
+            {"method": self.method, "date": _format_date(self.date), "note": self.note, "url": self.url}
+        )
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """A material connection between the author and the brand (``none`` when there is none)."""
+
+    type: str
+    text: str | None = None
+
+    @property
+    def is_material(self) -> bool:
+        return self.type != "none"
+
+    def to_metadata(self) -> dict[str, Any]:
+        return _compact({"type": self.type, "text": self.text})
+
+
+@dataclass(frozen=True)
+class License:
+    """The licence of harvested text, e.g. Stack Exchange's per-post CC BY-SA version."""
+
+    name: str
+    url: str | None = None
+
+    def to_metadata(self) -> dict[str, Any]:
+        return _compact({"name": self.name, "url": self.url})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a Q&A thread; exactly one per thread is the accepted one."""
+
+    body: str
+    author: Person
+    url: str | None = None
+    date: dt.datetime | None = None
+    accepted: bool = False
+    score: int | None = None
+
+    def to_metadata(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "accepted": self.accepted or None,
+                "author": self.author.to_metadata(),
+                "url": self.url,
+                "date": _format_date(self.date) if self.date else None,
+                "score": self.score,
+                "body": self.body,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a harvested item came from.
+
+    ``digest`` is the fingerprint of the item as harvest wrote it (see :func:`content_digest`):
+    when the file no longer matches it, an editor has changed the file.
+    """
+
+    name: str
+    url: str
+    harvested: dt.datetime
+    digest: str | None = None
+    type: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_metadata(self) -> dict[str, Any]:
+        data = {
+            "name": self.name,
+            "type": self.type,
+            "url": self.url,
+            "harvested": _format_date(self.harvested),
+            "digest": self.digest,
+        }
+        data.update(self.extra)
+        return _compact(data)
+
+
+@dataclass
+class Item:
+    """One story, Q&A thread or newsletter issue.
+
+    Build one with :meth:`from_metadata` (validating) or directly (for harvest adapters, which
+    then call :meth:`validate`); write it with :meth:`to_text`.
+    """
+
+    id: str
+    kind: str
+    status: str
+    title: str
+    date: dt.datetime
+    language: str
+    tags: list[str]
+    body: str = ""
+    path: str | None = None
+    """Where the item was read from, relative to the project (``None`` for a new item)."""
+    slug: str | None = None
+    featured: bool = False
+    private: bool = False
+    author: Person | None = None
+    quote: str | None = None
+    consent: Consent | None = None
+    disclosure: Disclosure | None = None
+    issue: int | None = None
+    summary: str | None = None
+    license: License | None = None
+    answers: list[Answer] = field(default_factory=list)
+    source: Source | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Front matter keys the model does not know (editors' notes, review history): kept as is."""
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @classmethod
+    def from_text(cls, text: str, *, path: str) -> Item:
+        """Parse a Markdown file with YAML front matter into a validated item."""
+        try:
+            post = frontmatter.loads(text)
+        except yaml.YAMLError as exc:
+            raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
+        except (ValueError, TypeError) as exc:
+            raise ItemError(path, f"front matter could not be read: {exc}") from None
+        if not isinstance(post.metadata, dict):
+            raise ItemError(path, "front matter must be a mapping of fields")
+        return cls.from_metadata(post.metadata, post.content, path=path)
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any], body: str, *, path: str) -> Item:
+        """Validate front matter fields and build an item, or raise :class:`ItemError`."""
+        v = _Validator(meta, path)
+        item_id = v.string("id")
+        kind = v.choice("kind", KINDS)
+        item = cls(
+            id=item_id,
+            kind=kind,
+            status=v.choice("status", STATUSES),
+            title=v.string("title"),
+            date=v.date("date"),
+            language=v.language("language"),
+            tags=v.string_list("tags"),
+            body=body,
+            path=path,
+            slug=v.slug("slug"),
+            featured=v.boolean("featured"),
+            private=v.boolean("private"),
+            author=v.person("author"),
+            quote=v.string("quote", required=False),
+            consent=v.consent("consent"),
+            disclosure=v.disclosure("disclosure"),
+            issue=v.integer("issue"),
+            summary=v.string("summary", required=False),
+            license=v.license("license"),
+            answers=v.answers("answers") if kind == "qa" else [],
+            source=v.source("source"),
+            extra={k: meta[k] for k in meta if k not in _KNOWN_KEYS},
+        )
+        if kind != "qa" and "answers" in meta:
+            raise ItemError(path, f"only qa items have answers, this is a {kind}", field="answers")
+        item.validate()
+        return item
+
+    def validate(self) -> None:
+        """Check the rules that span fields; raise :class:`ItemError` naming the field."""
+        path = self.path or f"<item {self.id}>"
+        if self.kind == "story":
+            if self.status == "published":
+                for name in ("consent", "disclosure"):
+                    if getattr(self, name) is None:
+                        raise ItemError(
+                            path, f"a published story must record its {name}", field=name
+                        )
+        if self.kind == "qa":
+            if not self.answers:
+                raise ItemError(path, "a Q&A thread needs at least one answer", field="answers")
+            accepted = sum(1 for a in self.answers if a.accepted)
+            if accepted != 1:
+                raise ItemError(
+                    path,
+                    f"expected exactly one answer with 'accepted: true', got {accepted}",
+                    field="answers",
+                )
+
+    # -- derived ---------------------------------------------------------------------------------
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the item may appear anywhere on the public site."""
+        return self.status == "published" and not self.private
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for right-to-left languages, else ``ltr``."""
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
+    def accepted_answer(self) -> Answer | None:
+        return next((a for a in self.answers if a.accepted), None)
+
+    @property
+    def other_answers(self) -> list[Answer]:
+        return [a for a in self.answers if not a.accepted]
+
+    @property
+    def url_slug(self) -> str:
+        """The stored slug, or one derived from the title for hand-written items without one."""
+        return self.slug or slugify(self.title) or slugify(self.id) or "item"
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def to_metadata(self) -> dict[str, Any]:
+        """Front matter as plain data, in the canonical key order, without empty optional fields."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "title": self.title,
+            "slug": self.slug,
+            "date": _format_date(self.date),
+            "language": self.language,
+            "tags": list(self.tags),
+            "featured": self.featured or None,
+            "private": self.private or None,
+            "author": self.author.to_metadata() if self.author else None,
+            "quote": self.quote,
+            "consent": self.consent.to_metadata() if self.consent else None,
+            "disclosure": self.disclosure.to_metadata() if self.disclosure else None,
+            "issue": self.issue,
+            "summary": self.summary,
+            "license": self.license.to_metadata() if self.license else None,
+            "answers": [a.to_metadata() for a in self.answers] or None,
+            "source": self.source.to_metadata() if self.source else None,
+        }
+        data = {k: v for k, v in data.items() if v is not None or k == "tags"}
+        data.update(self.extra)
+        return _ordered(data)
+
+    def to_text(self) -> str:
+        """The item as a Markdown file with YAML front matter, byte-for-byte deterministic."""
+        return render_text(self.to_metadata(), self.body)
+
+    def digest(self) -> str:
+        """Fingerprint of everything in the file except the harvest bookkeeping."""
+        return content_digest(self.to_metadata(), self.body)
+
+
+def render_text(metadata: Mapping[str, Any], body: str) -> str:
+    """Serialise front matter and body the one way Kehila writes files."""
+    front = yaml.dump(
+        dict(metadata),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
+    body = body.strip("\n")
+    return f"---\n{front}---\n\n{body}\n" if body else f"---\n{front}---\n"
+
+
+def content_digest(metadata: Mapping[str, Any], body: str) -> str:
+    """A stable fingerprint of an item's content.
+
+    The harvest timestamp and the digest itself are left out, so the same upstream content always
+    gives the same digest and any edit an editor makes (front matter or body) changes it.
+    """
+    meta = dict(metadata)
+    if isinstance(meta.get("source"), Mapping):
+        meta["source"] = {
+            k: v for k, v in meta["source"].items() if k not in _VOLATILE_SOURCE_KEYS
+        }
+    canonical = json.dumps(
+        {"meta": meta, "body": body.strip()}, sort_keys=True, ensure_ascii=False, default=str
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A URL slug that keeps letters of every script (Hebrew and Russian titles stay readable)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    # Drop combining marks (Hebrew niqqud, accents) but keep base letters of any script.
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text)
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    slug = re.sub(r"[-_]{2,}", "-", slug)
+    return slug[:max_length].rstrip("-_")
+
+
+def parse_date(value: Any) -> dt.datetime:
+    """Turn a YAML date, datetime or ISO 8601 string into a timezone-aware datetime (UTC if naive)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        parsed = dt.datetime.fromisoformat(text)
+    else:
+        raise TypeError(type(value).__name__)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def _format_date(value: dt.datetime) -> str:
+    if value.utcoffset() == dt.timedelta(0):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks, so bodies of answers stay editable by hand."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        # Literal blocks cannot carry trailing spaces on a line faithfully; strip them.
+        value = "\n".join(line.rstrip() for line in value.split("\n"))
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    known = [k for k in _KEY_ORDER if k in data]
+    rest = sorted(k for k in data if k not in _KEY_ORDER)
+    return {k: data[k] for k in known + rest}
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        # +2: the mark counts from 0 inside the block, and the block starts after the '---' line.
+        return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
+    return problem
+
+
+def _describe(value: Any) -> str:
+    """How a wrong value is shown in an error: its repr, and its type when that is the problem."""
+    return f"{value!r} ({_type_name(value)})"
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "text",
+        int: "number",
+        float: "number",
+        bool: "true/false",
+        list: "list",
+        dict: "mapping",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
+
+
+class _Validator:
+    """Reads fields from front matter, raising :class:`ItemError` with the model's exact wording."""
+
+    def __init__(self, meta: Mapping[str, Any], path: str, prefix: str = "") -> None:
+        self.meta = meta
+        self.path = path
+        self.prefix = prefix
+
+    def _error(self, name: str, problem: str) -> ItemError:
+        return ItemError(self.path, problem, field=self.prefix + name)
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.meta.get(name)
+        if value is None and required:
+            raise self._error(name, "required field is missing")
+        return value
+
+    def string(self, name: str, *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self._error(name, f"expected text, got {_describe(value)}")
+        if required and not value.strip():
+            raise self._error(name, "expected text, got an empty value")
+        return value
+
+    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if value not in choices:
+            raise self._error(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def date(self, name: str, *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        try:
+            return parse_date(value)
+        except (TypeError, ValueError):
+            raise self._error(
+                name, f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
+            ) from None
+
+    def language(self, name: str) -> str:
+        value = self.string(name)
+        if not _LANGUAGE_TAG.match(value):
+            raise self._error(name, f"expected a BCP 47 language tag such as en or he, got {value!r}")
+        return value
+
+    def string_list(self, name: str) -> list[str]:
+        value = self._get(name, True)
+        if not isinstance(value, list):
+            raise self._error(name, f"expected a list of text, got {_describe(value)}")
+        for entry in value:
+            if not isinstance(entry, str) or not entry.strip():
+                raise self._error(name, f"expected a list of text, got an entry {_describe(entry)}")
+        return list(value)
+
+    def slug(self, name: str) -> str | None:
+        value = self.string(name, required=False)
+        if value is not None and (value != slugify(value) or not value):
+            raise self._error(
+                name, f"expected lower-case letters, digits and dashes, got {value!r}"
+            )
+        return value
+
+    def boolean(self, name: str) -> bool:
+        value = self._get(name, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self._error(name, f"expected true or false, got {_describe(value)}")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._error(name, f"expected a whole number, got {_describe(value)}")
+        return value
+
+    def _mapping(
+        self, name: str, shorthand: Callable[[str], dict[str, Any]] | None = None
+    ) -> _Validator | None:
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if isinstance(value, str) and shorthand is not None:
+            value = shorthand(value)
+        if not isinstance(value, Mapping):
+            raise self._error(name, f"expected a mapping, got {_describe(value)}")
+        return _Validator(value, self.path, f"{self.prefix}{name}.")
+
+    def person(self, name: str, *, required: bool = False) -> Person | None:
+        sub = self._mapping(name, shorthand=lambda text: {"name": text})
+        if sub is None:
+            if required:
+                raise self._error(name, "required field is missing")
+            return None
+        return Person(name=sub.string("name"), url=sub.string("url", required=False))
+
+    def consent(self, name: str) -> Consent | None:
+        sub = self._mapping(name)
+        if sub is None:
+            return None
+        return Consent(
+            method=sub.choice("method", CONSENT_METHODS),
+            date=sub.date("date"),
+            note=sub.string("note", required=False),
+            url=sub.string("url", required=False),
+        )
+
+    def disclosure(self, name: str) -> Disclosure | None:
+        sub = self._mapping(name, shorthand=lambda text: {"type": text})
+        if sub is None:
+            return None
+        return Disclosure(type=sub.choice("type", DISCLOSURES), text=sub.string("text", required=False))
+
+    def license(self, name: str) -> License | None:
+        sub = self._mapping(name, shorthand=lambda text: {"name": text})
+        if sub is None:
+            return None
+        return License(name=sub.string("name"), url=sub.string("url", required=False))
+
+    def source(self, name: str) -> Source | None:
+        sub = self._mapping(name)
+        if sub is None:
+            return None
+        known = {"name", "type", "url", "harvested", "digest"}
+        return Source(
+            name=sub.string("name"),
+            url=sub.string("url"),
+            harvested=sub.date("harvested"),
+            digest=sub.string("digest", required=False),
+            type=sub.string("type", required=False),
+            extra={k: v for k, v in sub.meta.items() if k not in known},
+        )
+
+    def answers(self, name: str) -> list[Answer]:
+        value = self._get(name, True)
+        if not isinstance(value, list):
+            raise self._error(name, f"expected a list of answers, got {_describe(value)}")
+        answers = []
+        for index, entry in enumerate(value):
+            if not isinstance(entry, Mapping):
+                raise self._error(f"{name}[{index}]", f"expected a mapping, got {_describe(entry)}")
+            sub = _Validator(entry, self.path, f"{self.prefix}{name}[{index}].")
+            author = sub.person("author", required=True)
+            assert author is not None
+            answers.append(
+                Answer(
+                    body=sub.string("body"),
+                    author=author,
+                    url=sub.string("url", required=False),
+                    date=sub.date("date", required=False),
+                    accepted=sub.boolean("accepted"),
+                    score=sub.integer("score"),
+                )
+            )
+        return answers
+
+
+_KNOWN_KEYS = frozenset(_KEY_ORDER)
