@@ -1,0 +1,129 @@
+"""Shared fixtures: the real third-party corpus, small MkDocs builds, and headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Real third-party samples (see its SOURCES.md), beside the checkout as ../shared/corpus.
+CORPUS = Path(os.environ.get("KEHILA_CORPUS", ROOT.parent / "shared" / "corpus"))
+#: Screenshots and other artifacts of test runs (git-ignored).
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("KEHILA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path) -> Path:
+    """A copy of the demo hub (mkdocs.yml and content/) in a temporary folder."""
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def build(project: Path, *, strict: bool = True, serve: bool = False) -> Path:
+    """Run a real MkDocs build of ``project`` (its mkdocs.yml) and return the site folder."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config = load_config(str(project / "mkdocs.yml"), strict=strict)
+    config.plugins.on_startup(command="serve" if serve else "build", dirty=False)
+    try:
+        mkdocs_build(config, serve_url="/" if serve else None)
+    finally:
+        config.plugins.on_shutdown()
+    return Path(config.site_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo hub built once per test session (read-only for the tests that use it)."""
+    project = tmp_path_factory.mktemp("demo")
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    shutil.copytree(ROOT / "content", project / "content")
+    return build(project)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve_dir() -> Iterator[callable]:
+    """Serve a folder on 127.0.0.1 (a real HTTP server); returns a function folder -> base URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
