@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
-import yaml
 
-from .model import Item, ItemError, _yaml_problem
+from .model import Item, ItemError, read_front_matter
 
 #: Front matter keys that make a Markdown file an item of the content model.
 ITEM_MARKERS = frozenset({"id", "kind", "status"})
@@ -53,17 +52,10 @@ def classify(text: str, *, path: str) -> Item | None:
     """
     if not frontmatter.checks(text):
         return None
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
-    except (ValueError, TypeError) as exc:
-        raise ItemError(path, f"front matter could not be read: {exc}") from None
-    if not isinstance(post.metadata, dict):
-        raise ItemError(path, "front matter must be a mapping of fields")
-    if not ITEM_MARKERS & post.metadata.keys():
+    meta, body = read_front_matter(text, path=path)
+    if not ITEM_MARKERS & meta.keys():
         return None
-    return Item.from_metadata(post.metadata, post.content, path=path)
+    return Item.from_metadata(meta, body, path=path)
 
 
 def build_catalog(documents: Iterable[tuple[str, str]]) -> Catalog:

@@ -208,15 +208,8 @@ class Item:
     @classmethod
     def from_text(cls, text: str, *, path: str) -> Item:
         """Parse a Markdown file with YAML front matter into a validated item."""
-        try:
-            post = frontmatter.loads(text)
-        except yaml.YAMLError as exc:
-            raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
-        except (ValueError, TypeError) as exc:
-            raise ItemError(path, f"front matter could not be read: {exc}") from None
-        if not isinstance(post.metadata, dict):
-            raise ItemError(path, "front matter must be a mapping of fields")
-        return cls.from_metadata(post.metadata, post.content, path=path)
+        meta, body = read_front_matter(text, path=path)
+        return cls.from_metadata(meta, body, path=path)
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any], body: str, *, path: str) -> Item:
@@ -337,6 +330,16 @@ class Item:
         return content_digest(self.to_metadata(), self.body)
 
 
+def read_front_matter(text: str, *, path: str) -> tuple[dict[str, Any], str]:
+    """:func:`parse_front_matter`, with problems reported as :class:`ItemError` for ``path``."""
+    try:
+        return parse_front_matter(text)
+    except yaml.YAMLError as exc:
+        raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
+    except (ValueError, TypeError) as exc:
+        raise ItemError(path, f"front matter could not be read: {exc}") from None
+
+
 def render_text(metadata: Mapping[str, Any], body: str) -> str:
     """Serialise front matter and body the one way Kehila writes files."""
     front = yaml.dump(
@@ -432,12 +435,50 @@ def _ordered(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
+    # The block handed to YAML starts right after the opening '---', so its line 0 is the
+    # file's line 1: marks count from 0, file lines from 1.
     mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is not None:
-        # +2: the mark counts from 0 inside the block, and the block starts after the '---' line.
-        return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
-    return problem
+    if mark is None:
+        return problem
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    if context is not None and context.line != mark.line:
+        what = getattr(exc, "context", None) or "it"
+        where += f"; {what.removeprefix('while ')} started at line {context.line + 1}"
+    return f"{problem} ({where})"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as written by people: dates stay text until the model parses them.
+
+    PyYAML would turn ``2025-13-45`` into a crash inside the parser instead of a message about
+    the field, and would drop time zones of timestamps written with a space.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _YAMLHandler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return yaml.load(fm, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Split a Markdown file into its front matter (a mapping) and body.
+
+    Raises:
+        yaml.YAMLError: the block is not valid YAML.
+        ValueError: the block is not a mapping.
+    """
+    post = frontmatter.loads(text, handler=_YAMLHandler())
+    if not isinstance(post.metadata, dict):
+        raise ValueError("front matter must be a mapping of fields")
+    return post.metadata, post.content
 
 
 def _describe(value: Any) -> str:
