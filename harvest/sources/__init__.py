@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 SOURCE_TYPES: dict[str, str] = {
     "feed": "kehila.harvest.sources.feed:FeedSource",
     "csv": "kehila.harvest.sources.csv_source:CsvSource",
+    "discourse": "kehila.harvest.sources.discourse:DiscourseSource",
+    "github": "kehila.harvest.sources.github:GitHubSource",
+    "stackexchange": "kehila.harvest.sources.stackexchange:StackExchangeSource",
 }
 
 _registered: dict[str, SourceFactory] = {}

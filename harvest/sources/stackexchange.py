@@ -1,0 +1,405 @@
+"""Resolved questions from a Stack Exchange data dump (``type: stackexchange``).
+
+A dump folder holds one XML file per table (``Posts.xml``, ``Users.xml``, ...), each a flat list of
+``<row .../>`` elements whose columns are attributes. Dumps are large (Stack Overflow's
+``Posts.xml`` is close to 100 GB), so nothing here loads a whole file:
+
+1. ``Posts.xml`` is streamed once with lxml's ``iterparse``, clearing every row as soon as it is
+   read. Questions that qualify (an ``AcceptedAnswerId``, ``min_score``, ``tags``) and all answers
+   go into a temporary SQLite index on disk; every other question is reported as skipped on the
+   spot.
+2. ``Users.xml`` is streamed the same way, keeping only the display names of users the index needs.
+3. Questions are read back from the index in id order and joined to their answers (an index on
+   the answers' parent id), so memory stays flat however big the dump is.
+
+The parser never loads DTDs or resolves entities, and a dump that declares a DOCTYPE is refused:
+real dumps never have one, and a document type is how XML smuggles in external entities.
+
+Every item carries the post's ``ContentLicense`` (CC BY-SA 2.5, 3.0 or 4.0) with the licence URL,
+and the attribution CC BY-SA asks for: the author's name linked to their profile, and a link to the
+question and to each answer. Older dumps have no ``ContentLicense``; the licence then is the
+CC BY-SA version Stack Exchange used on the date of the dump.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
+from kehila.harvest.sources._qa import (
+    check_options,
+    bool_option,
+    int_option,
+    plain,
+    sanitize_html,
+    str_list_option,
+    str_option,
+)
+from kehila.model import Answer, Item, License, Person, Source, parse_date
+
+log = logging.getLogger("harvest.stackexchange")
+
+#: Stack Exchange's licence changes: content is CC BY-SA 2.5 until 2011-04-08, 3.0 until
+#: 2018-05-02 and 4.0 since (https://stackoverflow.com/help/licensing).
+_LICENSE_ERAS = (
+    (dt.datetime(2011, 4, 8, tzinfo=dt.timezone.utc), "CC BY-SA 2.5"),
+    (dt.datetime(2018, 5, 2, tzinfo=dt.timezone.utc), "CC BY-SA 3.0"),
+)
+_LICENSE_URLS = {
+    "CC BY-SA 2.5": "https://creativecommons.org/licenses/by-sa/2.5/",
+    "CC BY-SA 3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
+    "CC BY-SA 4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+}
+_QUESTION, _ANSWER = "1", "2"
+#: How often (in rows) the progress bar is advanced while scanning.
+_PROGRESS_EVERY = 5000
+_OPTIONS = frozenset(
+    {"path", "site", "min_score", "tags", "max_answers", "language", "dump_date", "mask_contacts"}
+)
+
+
+def license_for(name: str | None, dump_date: dt.datetime) -> License:
+    """The licence of a post: its ``ContentLicense``, or the one in force on ``dump_date``.
+
+    >>> license_for("CC BY-SA 3.0", dt.datetime.now(dt.timezone.utc)).url
+    'https://creativecommons.org/licenses/by-sa/3.0/'
+    >>> license_for(None, dt.datetime(2015, 1, 1, tzinfo=dt.timezone.utc)).name
+    'CC BY-SA 3.0'
+    """
+    if not name:
+        name = "CC BY-SA 4.0"
+        for until, era in _LICENSE_ERAS:
+            if dump_date < until:
+                name = era
+                break
+    return License(name=name, url=_LICENSE_URLS.get(name))
+
+
+def parse_tags(value: str | None) -> list[str]:
+    """Tags as dumps store them: ``<a><b>`` (until 2023) or ``|a|b|`` (since).
+
+    >>> parse_tags("<proof-of-work><governance>"), parse_tags("|api|mainnet|")
+    (['proof-of-work', 'governance'], ['api', 'mainnet'])
+    """
+    if not value:
+        return []
+    if value.startswith("<"):
+        return re.findall(r"<([^<>]+)>", value)
+    return [tag for tag in value.split("|") if tag]
+
+
+class StackExchangeSource:
+    """Questions with an accepted answer from a Stack Exchange data dump folder."""
+
+    type: ClassVar[str] = "stackexchange"
+
+    def __init__(self, name: str, options: Mapping[str, Any], context: HarvestContext) -> None:
+        check_options(name, options, _OPTIONS | {"type", "name"})
+        self.name = name
+        self.context = context
+        raw_path = str_option(name, options, "path", required=True)
+        folder = Path(raw_path)
+        if not folder.is_absolute():
+            folder = context.project_dir / folder
+        if not folder.is_dir():
+            raise ConfigError(name, "path", f"'{raw_path}' is not a folder (looked in {folder})")
+        self.folder = folder
+        self.posts_path = folder / "Posts.xml"
+        if not self.posts_path.is_file():
+            raise ConfigError(name, "path", f"'{raw_path}' has no Posts.xml")
+        self.users_path = folder / "Users.xml"
+        self.site = str_option(name, options, "site") or folder.name
+        if not re.fullmatch(r"[A-Za-z0-9.-]+", self.site):
+            raise ConfigError(
+                name, "site", f"expected a host name such as cooking.stackexchange.com, got "
+                f"{self.site!r}"
+            )
+        self.min_score = int_option(name, options, "min_score")
+        self.max_answers = int_option(name, options, "max_answers", default=3, minimum=0)
+        self.tags = set(str_list_option(name, options, "tags"))
+        self.language = str_option(name, options, "language") or "en"
+        self.mask = bool_option(name, options, "mask_contacts", default=True)
+        dump_date = options.get("dump_date")
+        self.dump_date: dt.datetime | None = None
+        if dump_date is not None:
+            try:
+                self.dump_date = parse_date(dump_date)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    name, "dump_date", f"expected a date such as 2024-04-01, got {dump_date!r}"
+                ) from None
+
+    # -- the three steps -------------------------------------------------------------------------
+
+    def items(self) -> Iterator[Item | Skipped]:
+        """Scan the dump into a temporary index, then yield one item per resolved question."""
+        with tempfile.TemporaryDirectory(prefix="kehila-se-") as tmp:
+            db = sqlite3.connect(Path(tmp) / "index.sqlite", isolation_level=None)
+            try:
+                _create_schema(db)
+                latest = yield from self._scan_posts(db)
+                self._scan_users(db)
+                dump_date = self.dump_date or latest or self.context.now
+                yield from self._join(db, dump_date)
+            finally:
+                db.close()
+
+    def _scan_posts(self, db: sqlite3.Connection) -> Iterator[Skipped]:
+        """Index qualifying questions and all answers; returns the newest date seen."""
+        latest = ""
+        batches: dict[str, list[tuple[Any, ...]]] = {"questions": [], "answers": []}
+        db.execute("BEGIN")
+        for count, row in enumerate(self._rows(self.posts_path), 1):
+            created = row.get("CreationDate") or ""
+            latest = max(latest, created)
+            try:
+                table, values = self._index_row(row)
+            except ValueError as exc:
+                raise HarvestError(
+                    self.name, f"{self.posts_path}: line {row.sourceline}: bad row: {exc}"
+                ) from None
+            if isinstance(values, Skipped):
+                yield values
+            elif table:
+                batch = batches[table]
+                batch.append(values)
+                if len(batch) >= 2000:
+                    _insert(db, table, batch)
+            if count % _PROGRESS_EVERY == 0 and self.context.progress:
+                self.context.progress(advance=_PROGRESS_EVERY)
+        for table, batch in batches.items():
+            _insert(db, table, batch)
+        # Indexing after the bulk insert is much faster than keeping the index up to date.
+        db.execute("CREATE INDEX answers_parent ON answers (parent, score DESC, id)")
+        db.execute("COMMIT")
+        return parse_date(latest) if latest else None
+
+    def _index_row(self, row: Any) -> tuple[str | None, Any]:
+        """What a ``Posts.xml`` row becomes: a table and its values, a skip, or nothing."""
+        get = row.get
+        kind = get("PostTypeId")
+        if kind == _ANSWER:
+            return "answers", (
+                int(get("Id")), int(get("ParentId") or 0), get("CreationDate") or "",
+                int(get("Score") or 0), get("Body") or "", _int(get("OwnerUserId")),
+                get("OwnerDisplayName"), get("ContentLicense"),
+            )  # fmt: skip
+        if kind != _QUESTION:
+            # Tag wikis, moderator nominations and the like are not Q&A.
+            return None, None
+        skip = self._skip_reason(row)
+        if skip:
+            return None, Skipped(ref=f"question {get('Id')}", reason=skip)
+        return "questions", (
+            int(get("Id")), int(get("AcceptedAnswerId")), get("CreationDate") or "",
+            int(get("Score") or 0), get("Title") or "", get("Body") or "",
+            _int(get("OwnerUserId")), get("OwnerDisplayName"), get("Tags"),
+            get("ContentLicense"),
+        )  # fmt: skip
+
+    def _skip_reason(self, row: Any) -> str | None:
+        if not row.get("AcceptedAnswerId"):
+            return "no accepted answer"
+        if self.min_score is not None and int(row.get("Score") or 0) < self.min_score:
+            return f"score {row.get('Score')} is below min_score {self.min_score}"
+        if self.tags and not self.tags.intersection(parse_tags(row.get("Tags"))):
+            return f"none of the tags {', '.join(sorted(self.tags))}"
+        return None
+
+    def _scan_users(self, db: sqlite3.Connection) -> None:
+        """Keep the display names of the users who wrote an indexed post."""
+        if not self.users_path.is_file():
+            log.info("%s: no Users.xml, authors are named from the posts only", self.folder)
+            return
+        db.execute("BEGIN")
+        db.execute(
+            "CREATE TEMP TABLE wanted AS SELECT owner FROM questions WHERE owner IS NOT NULL "
+            "UNION SELECT owner FROM answers WHERE owner IS NOT NULL"
+        )
+        db.execute("CREATE UNIQUE INDEX temp.wanted_owner ON wanted (owner)")
+        wanted = db.cursor()
+        batch: list[tuple[Any, ...]] = []
+        for row in self._rows(self.users_path):
+            user_id = _int(row.get("Id"))
+            if user_id is None:
+                continue
+            # One indexed lookup per user keeps memory flat even with millions of users.
+            if wanted.execute("SELECT 1 FROM wanted WHERE owner = ?", (user_id,)).fetchone():
+                batch.append((user_id, row.get("DisplayName") or ""))
+                if len(batch) >= 2000:
+                    _insert(db, "users", batch)
+        _insert(db, "users", batch)
+        db.execute("COMMIT")
+
+    def _join(self, db: sqlite3.Connection, dump_date: dt.datetime) -> Iterator[Item | Skipped]:
+        """Read qualifying questions in id order and attach their answers."""
+        questions = db.execute(
+            "SELECT q.id, q.accepted, q.created, q.score, q.title, q.body, q.owner, q.owner_name, "
+            "q.tags, q.license, u.name FROM questions q LEFT JOIN users u ON u.id = q.owner "
+            "ORDER BY q.id"
+        )
+        answers = db.cursor()
+        for q in questions:
+            qid = q[0]
+            rows = answers.execute(
+                "SELECT a.id, a.created, a.score, a.body, a.owner, a.owner_name, a.license, u.name "
+                "FROM answers a LEFT JOIN users u ON u.id = a.owner WHERE a.parent = ? "
+                "ORDER BY (a.id = ?) DESC, a.score DESC, a.id",
+                (qid, q[1]),
+            ).fetchmany(self.max_answers + 1)
+            if not rows or rows[0][0] != q[1]:
+                yield Skipped(
+                    ref=f"question {qid}",
+                    reason=f"accepted answer {q[1]} is not in {self.posts_path.name}",
+                )
+                continue
+            try:
+                yield self._item(q, rows, dump_date)
+            except ValueError as exc:
+                yield Skipped(ref=f"question {qid}", reason=str(exc))
+
+    # -- building items --------------------------------------------------------------------------
+
+    def _item(self, q: tuple[Any, ...], rows: list[tuple[Any, ...]], dump_date: dt.datetime) -> Item:
+        qid, _accepted, created, score, title, body, owner, owner_name, tags, lic, user = q
+        url = f"https://{self.site}/questions/{qid}"
+        license_ = license_for(lic, dump_date)
+        answers = []
+        extra: dict[str, Any] = {"score": score}
+        answer_licenses = {}
+        for index, (aid, a_created, a_score, a_body, a_owner, a_owner_name, a_lic, a_user) in (
+            enumerate(rows)
+        ):
+            answers.append(
+                Answer(
+                    body=sanitize_html(a_body, base_url=url, mask=self.mask),
+                    author=self._person(a_owner, a_user, a_owner_name),
+                    url=f"https://{self.site}/a/{aid}",
+                    date=parse_date(a_created),
+                    accepted=index == 0,
+                    score=a_score,
+                )
+            )
+            a_license = license_for(a_lic, dump_date)
+            if a_license != license_:
+                answer_licenses[f"https://{self.site}/a/{aid}"] = a_license.name
+        if answer_licenses:
+            # CC BY-SA versions differ per post; keep each answer's own licence on record.
+            extra["answer_licenses"] = answer_licenses
+        item = Item(
+            id=f"stackexchange:{self.site}:{qid}",
+            kind="qa",
+            status="pending",
+            title=plain(title, mask=self.mask) or f"Question {qid}",
+            date=parse_date(created),
+            language=self.language,
+            tags=parse_tags(tags),
+            body=sanitize_html(body, base_url=url, mask=self.mask),
+            author=self._person(owner, user, owner_name),
+            license=license_,
+            answers=answers,
+            source=Source(
+                name=self.name,
+                type=self.type,
+                url=url,
+                harvested=self.context.now,
+                extra=extra,
+            ),
+        )
+        item.validate()
+        return item
+
+    def _person(self, user_id: int | None, name: str | None, fallback: str | None) -> Person:
+        """The author as CC BY-SA attribution wants it: display name linked to the profile."""
+        if user_id is not None and user_id > 0:
+            return Person(name=name or fallback or f"user{user_id}",
+                          url=f"https://{self.site}/users/{user_id}")  # fmt: skip
+        # Deleted accounts keep only OwnerDisplayName; the Community user (-1) has no profile.
+        return Person(name=fallback or name or "anonymous")
+
+    # -- XML -------------------------------------------------------------------------------------
+
+    def _rows(self, path: Path) -> Iterator[Any]:
+        """Every ``<row>`` of a dump file, cleared after use; malformed XML names file and line."""
+        _refuse_doctype(self.name, path)
+        parser = etree.iterparse(
+            str(path),
+            events=("end",),
+            tag="row",
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+        )
+        try:
+            for _event, row in parser:
+                yield row
+                # Free the row and everything before it: the tree never grows.
+                row.clear(keep_tail=False)
+                parent = row.getparent()
+                if parent is not None:
+                    while row.getprevious() is not None:
+                        del parent[0]
+        except etree.XMLSyntaxError as exc:
+            line, column = exc.position if exc.position else (exc.lineno, 0)
+            raise HarvestError(
+                self.name, f"{path}: line {line}, column {column}: malformed XML: {exc.msg}"
+            ) from None
+        except OSError as exc:
+            raise HarvestError(self.name, f"{path}: cannot read: {exc}") from None
+
+
+def _refuse_doctype(source: str, path: Path) -> None:
+    """Refuse a dump that declares a document type (the door for external entities)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise HarvestError(source, f"{path}: cannot read: {exc}") from None
+    # A DOCTYPE can only come before the root element, so the head of the file is enough.
+    marker = head.find(b"<!DOCTYPE")
+    root = re.search(rb"<[A-Za-z_]", head)
+    if marker != -1 and (root is None or marker < root.start()):
+        line = head.count(b"\n", 0, marker) + 1
+        raise HarvestError(
+            source,
+            f"{path}: line {line}: the file declares a DOCTYPE; Stack Exchange dumps never do, "
+            "and DTDs and entities are not loaded, so the file is refused",
+        )
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA temp_store = FILE")
+    db.execute(
+        "CREATE TABLE questions (id INTEGER PRIMARY KEY, accepted INTEGER, created TEXT, "
+        "score INTEGER, title TEXT, body TEXT, owner INTEGER, owner_name TEXT, tags TEXT, "
+        "license TEXT)"
+    )
+    db.execute(
+        "CREATE TABLE answers (id INTEGER PRIMARY KEY, parent INTEGER, created TEXT, "
+        "score INTEGER, body TEXT, owner INTEGER, owner_name TEXT, license TEXT)"
+    )
+    db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+
+
+def _insert(db: sqlite3.Connection, table: str, batch: list[tuple[Any, ...]]) -> None:
+    """Write a batch of rows and empty it (a later row with the same id replaces an earlier one)."""
+    if batch:
+        marks = ",".join("?" * len(batch[0]))
+        db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", batch)
+        batch.clear()
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
