@@ -59,6 +59,8 @@ DEFAULT_MAX_BYTES: Final = 20 * 1024 * 1024
 DEFAULT_RETRIES: Final = 3
 DEFAULT_BACKOFF: Final = 1.0
 DEFAULT_RETRY_AFTER_CAP: Final = 120.0
+#: Longest time one response may take in all (a read timeout alone never ends a slow drip).
+DEFAULT_DEADLINE: Final = 300.0
 
 _RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
 
@@ -154,6 +156,8 @@ class HttpClient:
         retries: How many times a failed request is retried (so ``retries + 1`` attempts).
         backoff: First wait before a retry, doubled on each further retry.
         retry_after_cap: Longest ``Retry-After`` the client will wait; a longer one fails.
+        deadline: Seconds one response may take from request to last byte; a server that
+            sends a byte just often enough to beat ``timeout`` is cut off here.
         state_path: JSON file for remembered ETag / Last-Modified (``None``: not remembered).
         on_retry: Called as ``on_retry(url, wait_seconds, reason)`` before each wait, so the
             command can show why it pauses.
@@ -167,6 +171,7 @@ class HttpClient:
     retries: int = DEFAULT_RETRIES
     backoff: float = DEFAULT_BACKOFF
     retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
+    deadline: float = DEFAULT_DEADLINE
     state_path: Path | None = None
     on_retry: Callable[[str, float, str], None] | None = None
     transport: httpx.BaseTransport | None = None
@@ -339,6 +344,7 @@ class HttpClient:
         kwargs: dict[str, Any] = {"headers": headers}
         if json_body is not None:
             kwargs["json"] = json_body
+        started = time.monotonic()
         with self._client.stream(method, url, **kwargs) as response:
             if response.status_code == 304:
                 return None
@@ -357,6 +363,7 @@ class HttpClient:
                 )
             chunks: list[bytes] = []
             size = 0
+            give_up_at = started + self.deadline
             # iter_bytes() yields the *decoded* body, so the limit holds after decompression.
             for chunk in response.iter_bytes():
                 size += len(chunk)
@@ -365,6 +372,11 @@ class HttpClient:
                         url, f"response exceeds the limit of {self.max_bytes} bytes (read so far)"
                     )
                 chunks.append(chunk)
+                if time.monotonic() > give_up_at:
+                    raise FetchError(
+                        url, f"response took longer than {self.deadline:g}s (deadline), "
+                        f"{size} bytes read"
+                    )
             return HttpResponse(
                 url=url,
                 final_url=str(response.url),
