@@ -127,3 +127,46 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# -- Proven promises ---------------------------------------------------------------------------
+# The security and fault suites (tests/security/, tests/faults/) report what they tried through
+# the `proof` fixture; the totals are printed at the end of the run (and quoted in the README).
+# Figures travel as user properties of test reports, so they add up under pytest-xdist too.
+
+PROOF_FIGURES = (
+    "vectors tried",
+    "pages loaded",
+    "kill trials",
+    "fault scenarios",
+    "files scanned for markers",
+    "markers found",
+)
+_PROOF_PREFIX = "kehila-proof:"
+
+
+@pytest.fixture
+def proof(record_property):
+    """``proof(figure, count)``: add ``count`` to one of :data:`PROOF_FIGURES`."""
+
+    def add(figure: str, count: int) -> None:
+        assert figure in PROOF_FIGURES, figure
+        record_property(_PROOF_PREFIX + figure, int(count))
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    totals = dict.fromkeys(PROOF_FIGURES, 0)
+    reported = False
+    for reports in list(terminalreporter.stats.values()):
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if isinstance(name, str) and name.startswith(_PROOF_PREFIX):
+                    totals[name[len(_PROOF_PREFIX) :]] += int(value)
+                    reported = True
+    if reported:
+        terminalreporter.write_sep("=", "Kehila: proven promises")
+        terminalreporter.write_line(", ".join(f"{k}: {v}" for k, v in totals.items()))
