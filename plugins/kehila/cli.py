@@ -16,3 +16,9 @@ def main() -> None:
     Harvest stories and answered questions into content/, review them, then build the site
     with `mkdocs build`.
     """
+
+
+# The editor's desk: kehila review, kehila stats, kehila check.
+from .desk.cli import register as _register_desk  # noqa: E402
+
+_register_desk(main)

@@ -1,0 +1,191 @@
+"""What the review commands do to an item's front matter; each action owns a few fields only.
+
+=============  ==============================================================================
+action         fields it writes
+=============  ==============================================================================
+approve        ``status`` (to ``published``); drops a stale ``rejected`` record
+reject         ``status`` (to ``rejected``) and ``rejected: {reason, date}``
+consent        ``consent: {method, date, note, url}``
+disclose       ``disclosure: {type, text}``
+merge          kept item: ``merged`` (the other item's id and provenance), ``tags`` (union),
+               ``consent``/``disclosure`` when only the other item had them;
+               other item: ``status: rejected``, ``rejected``, ``merged_into``
+=============  ==============================================================================
+
+Every check that decides whether an action is allowed runs on the file as read inside the lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import shlex
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..fileio import locked
+from ..model import CONSENT_METHODS, DISCLOSURES
+from .edit import DeskError, mapping, set_field, update_item, update_locked
+from .queue import Desk, Entry
+
+#: The content folder commands use when none is given (hints leave it out).
+DEFAULT_CONTENT = Path("content")
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, to the second (as dates are written in front matter)."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def hint(desk: Desk, command: str, ident: str, *args: str) -> str:
+    """The exact command line that does ``command`` for item ``ident``."""
+    words = ["kehila", "review", command, shlex.quote(ident), *args]
+    if desk.content_dir != DEFAULT_CONTENT:
+        words += ["--content", shlex.quote(desk.content_dir.as_posix())]
+    return " ".join(words)
+
+
+def consent_hint(desk: Desk, ident: str) -> str:
+    return hint(desk, "consent", ident, "--method", "|".join(CONSENT_METHODS), "--date", "YYYY-MM-DD")
+
+
+def disclosure_hint(desk: Desk, ident: str) -> str:
+    return hint(desk, "disclose", ident, "|".join(DISCLOSURES))
+
+
+def _path(desk: Desk, entry: Entry) -> Path:
+    # Entry paths start with the content folder as given, so they are valid file paths as is.
+    return Path(entry.path)
+
+
+def approve(desk: Desk, entry: Entry) -> str:
+    """Publish an item; a story without consent or disclosure is refused with the fix to run.
+
+    Returns:
+        ``published`` or ``unchanged`` (it already was).
+    """
+    ident = entry.id or entry.path
+
+    def change(meta: CommentedMap) -> str:
+        if meta.get("kind") == "story":
+            missing = [name for name in ("consent", "disclosure") if meta.get(name) is None]
+            if missing:
+                fixes = {"consent": consent_hint(desk, ident), "disclosure": disclosure_hint(desk, ident)}
+                lines = [
+                    f"cannot approve {ident} ({entry.path}): "
+                    f"a published story must record its {' and '.join(missing)}."
+                ]
+                lines += [f"  set {name}: {fixes[name]}" for name in missing]
+                raise DeskError("\n".join(lines))
+        if meta.get("status") == "published":
+            return "unchanged"
+        set_field(meta, "status", "published")
+        if "rejected" in meta:
+            del meta["rejected"]
+        return "published"
+
+    return update_item(_path(desk, entry), change, display=entry.path)
+
+
+def reject(desk: Desk, entry: Entry, reason: str, *, when: dt.datetime | None = None) -> str:
+    """Reject an item, keeping it on disk with the reason and date (so harvest never revives it)."""
+    if not reason.strip():
+        raise DeskError("a rejection needs a reason: --reason TEXT")
+
+    def change(meta: CommentedMap) -> str:
+        set_field(meta, "status", "rejected")
+        set_field(meta, "rejected", mapping(reason=reason.strip(), date=when or now()))
+        return "rejected"
+
+    return update_item(_path(desk, entry), change, display=entry.path)
+
+
+def record_consent(
+    desk: Desk,
+    entry: Entry,
+    *,
+    method: str,
+    date: dt.datetime,
+    note: str | None = None,
+    url: str | None = None,
+) -> None:
+    """Record how and when the author agreed to publication (replaces an earlier record)."""
+    value = mapping(method=method, date=date, note=note, url=url)
+    update_item(_path(desk, entry), lambda meta: set_field(meta, "consent", value), display=entry.path)
+
+
+def record_disclosure(desk: Desk, entry: Entry, kind: str, *, text: str | None = None) -> None:
+    """Record the author's material connection to the brand (``none`` when there is none)."""
+    value = mapping(type=kind, text=text)
+    update_item(
+        _path(desk, entry), lambda meta: set_field(meta, "disclosure", value), display=entry.path
+    )
+
+
+def merge(desk: Desk, keep: Entry, other: Entry, *, when: dt.datetime | None = None) -> list[str]:
+    """Keep ``keep``, record ``other``'s provenance in it, and retire ``other`` as rejected.
+
+    Running it again after an interruption finishes the job without recording anything twice.
+
+    Returns:
+        The fields of ``keep`` that were filled from ``other`` (besides ``merged``).
+    """
+    if keep.item is None or other.item is None:
+        bad = keep if keep.item is None else other
+        raise DeskError(f"cannot merge {bad.path}: {bad.error} (run `kehila check`)")
+    if keep.path == other.path:
+        raise DeskError("cannot merge an item with itself")
+    keep_id, other_id = keep.item.id, other.item.id
+    stamp = when or now()
+    keep_path, other_path = _path(desk, keep), _path(desk, other)
+    with ExitStack() as stack:
+        # Always lock in the same order, so two merges of the same pair cannot deadlock.
+        for path in sorted([keep_path, other_path]):
+            stack.enter_context(locked(path))
+        taken: dict[str, Any] = {}
+
+        def read_other(meta: CommentedMap) -> None:
+            into = meta.get("merged_into")
+            if into is not None and into != keep_id:
+                raise DeskError(f"{other_id} was already merged into {into}")
+            taken.update({k: copy.deepcopy(meta.get(k)) for k in ("source", "consent", "disclosure", "tags")})
+
+        update_locked(other_path, read_other, display=other.path)
+
+        def change_keep(meta: CommentedMap) -> list[str]:
+            filled = []
+            merged = meta.get("merged")
+            if merged is None:
+                merged = CommentedSeq()
+                set_field(meta, "merged", merged)
+            if any(isinstance(m, dict) and m.get("id") == other_id for m in merged):
+                return filled
+            record = mapping(id=other_id, date=stamp)
+            if taken.get("source") is not None:
+                record["source"] = taken["source"]
+            merged.append(record)
+            for name in ("consent", "disclosure"):
+                if meta.get(name) is None and taken.get(name) is not None:
+                    set_field(meta, name, taken[name])
+                    filled.append(name)
+            tags = meta.get("tags")
+            extra = [t for t in taken.get("tags") or [] if isinstance(tags, list) and t not in tags]
+            if extra:
+                tags.extend(extra)
+                filled.append("tags")
+            return filled
+
+        filled = update_locked(keep_path, change_keep, display=keep.path)
+
+        def change_other(meta: CommentedMap) -> None:
+            if meta.get("merged_into") == keep_id:
+                return
+            set_field(meta, "status", "rejected")
+            set_field(meta, "rejected", mapping(reason=f"duplicate, merged into {keep_id}", date=stamp))
+            set_field(meta, "merged_into", keep_id)
+
+        update_locked(other_path, change_other, display=other.path)
+    return filled

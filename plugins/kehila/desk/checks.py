@@ -1,0 +1,162 @@
+"""Health checks of a content folder, for a pre-commit hook and CI.
+
+Three kinds of problem are reported, one line each, in the form ``<path>: <problem>``:
+
+* items that do not follow the content model (the model's own message, unchanged);
+* broken links between items: a relative link to a ``.md`` file in an item's body or answers
+  must point at an existing file under the content folder, and a public item must not link to an
+  item that is not public (that page does not exist on the hub);
+* tag names without a translation: every tag of an item that is not rejected needs a name in the
+  item's language in the tag translations file, ``<content>/.kehila/tags.yml``::
+
+      # tag -> language -> display name
+      reminders:
+        en: Reminders
+        he: תזכורות
+        ru: Напоминания
+
+  A regional language (``pt-BR``) may fall back to its primary language (``pt``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from markdown_it import MarkdownIt
+
+from ..model import Item
+from .queue import Desk
+
+#: Where tag translations live, relative to the content folder.
+TAGS_FILE = ".kehila/tags.yml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix, located by file."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def check_content(desk: Desk) -> list[Problem]:
+    """Every problem in the content folder: invalid items, broken links, missing tag names."""
+    # The model's message, exactly: "<path>: field '<name>': <problem>".
+    problems = [
+        Problem(e.error.path, str(e.error).removeprefix(f"{e.error.path}: "))
+        for e in desk.entries
+        if e.error is not None
+    ]
+    problems += check_links(desk)
+    problems += check_tag_names(desk)
+    return problems
+
+
+def _links(markdown: str) -> list[str]:
+    """Targets of the links in a Markdown text (inline and reference links)."""
+    targets = []
+    stack = list(MarkdownIt("commonmark").parse(markdown))
+    while stack:
+        token = stack.pop(0)
+        if token.type == "link_open":
+            href = token.attrGet("href")
+            if isinstance(href, str):
+                targets.append(href)
+        if token.children:
+            stack[:0] = token.children
+    return targets
+
+
+def check_links(desk: Desk) -> list[Problem]:
+    """Relative links to ``.md`` files in item texts that lead nowhere on the hub."""
+    root = desk.content_dir.as_posix()
+    by_path = {e.path: e for e in desk.entries}
+    problems = []
+    for item in desk.items:
+        assert item.path is not None
+        texts = [item.body, *(answer.body for answer in item.answers)]
+        for target in (t for text in texts for t in _links(text)):
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+                continue
+            if not parts.path.endswith(".md"):
+                continue
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(item.path), unquote(parts.path)))
+            shown = f"link to '{target}'"
+            if not resolved.startswith(root.rstrip("/") + "/") and root != ".":
+                problems.append(Problem(item.path, f"{shown} points outside {root}/"))
+            elif not Path(resolved).is_file():
+                problems.append(Problem(item.path, f"{shown}: no such file ({resolved})"))
+            elif resolved in by_path:
+                linked = by_path[resolved]
+                if linked.item is None:
+                    problems.append(Problem(item.path, f"{shown}: the linked item is invalid"))
+                elif item.is_public and not linked.item.is_public:
+                    state = "private" if linked.item.private else linked.item.status
+                    problems.append(
+                        Problem(item.path, f"{shown}: the linked item is not published ({state})")
+                    )
+    return problems
+
+
+def load_tag_names(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    """Read ``.kehila/tags.yml``: a mapping tag -> language -> name, and the problems found."""
+    path = content_dir / TAGS_FILE
+    shown = path.as_posix()
+    if not path.is_file():
+        return {}, [Problem(shown, "file not found: it names each tag per language (tag -> language -> name)")]
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return {}, [Problem(shown, f"not valid YAML: {exc}")]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [Problem(shown, "expected a mapping of tag -> language -> name")]
+    names: dict[str, dict[str, str]] = {}
+    problems = []
+    for tag, value in data.items():
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            problems.append(
+                Problem(shown, f"tag '{tag}': expected a mapping of language -> name, got {value!r}")
+            )
+            continue
+        names[str(tag)] = value
+    return names, problems
+
+
+def _has_name(names: dict[str, dict[str, str]], tag: str, language: str) -> bool:
+    known = names.get(tag, {})
+    return language in known or language.split("-")[0] in known
+
+
+def check_tag_names(desk: Desk) -> list[Problem]:
+    """Tags used by items that are not rejected, without a name in the item's language."""
+    names, problems = load_tag_names(desk.content_dir)
+    shown = (desk.content_dir / TAGS_FILE).as_posix()
+    missing: dict[tuple[str, str], list[Item]] = {}
+    for item in desk.items:
+        if item.status == "rejected":
+            continue
+        for tag in item.tags:
+            if not _has_name(names, tag, item.language):
+                missing.setdefault((tag, item.language), []).append(item)
+    if not missing:
+        # Without tags in use, a missing file is no problem.
+        return [p for p in problems if not p.message.startswith("file not found")]
+    for (tag, language), items in sorted(missing.items()):
+        used = ", ".join(sorted(str(i.path) for i in items))
+        problems.append(
+            Problem(shown, f"tag '{tag}' has no name in language '{language}' (used by {used})")
+        )
+    return problems

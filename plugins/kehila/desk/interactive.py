@@ -1,0 +1,70 @@
+"""``kehila review -i``: step through the queue with one key per decision."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from ..model import Item
+from . import actions
+from .edit import DeskError
+from .queue import Desk
+from .render import item_panel
+
+KEYS = "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit"
+
+
+def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
+    """Show each item in turn and act on single keys; returns how many items got which decision.
+
+    Approving or rejecting moves on; a refused approval or an edit in ``$EDITOR`` shows the item
+    again (re-read from disk), so the editor can fix it and decide.
+    """
+    tally: Counter[str] = Counter()
+    total = len(items)
+    ids = [item.id for item in items]
+    position = 0
+    while position < total:
+        # Re-read the folder each time: the editor (or a colleague) may have changed files.
+        fresh = Desk.load(desk.content_dir, threshold=desk.threshold)
+        entry = next((e for e in fresh.entries if e.id == ids[position]), None)
+        if entry is None:
+            console.print(f"[yellow]{ids[position]} is gone, skipping[/]")
+            position += 1
+            continue
+        console.rule(f"{position + 1}/{total}")
+        console.print(item_panel(fresh, entry))
+        console.print(KEYS)
+        key = click.getchar().lower()
+        if key in ("q", "\x03", "\x04"):
+            console.print("quit")
+            break
+        try:
+            if key == "a":
+                result = actions.approve(fresh, entry)
+                console.print(f"[green]approved[/] {entry.id} ({result})")
+                tally["approved"] += 1
+            elif key == "r":
+                reason = click.prompt("Reason for rejecting", prompt_suffix=": ")
+                actions.reject(fresh, entry, reason)
+                console.print(f"[red]rejected[/] {entry.id}")
+                tally["rejected"] += 1
+            elif key == "s":
+                console.print(f"skipped {entry.id}")
+                tally["skipped"] += 1
+            elif key == "e":
+                click.edit(filename=str(Path(entry.path)))
+                console.print(f"edited {entry.path}")
+                continue
+            else:
+                console.print(f"[yellow]unknown key {key!r}[/]: {KEYS}")
+                continue
+        except DeskError as exc:
+            console.print(Text(str(exc), style="red"))
+            continue
+        position += 1
+    return tally

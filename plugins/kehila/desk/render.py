@@ -1,0 +1,145 @@
+"""How the desk shows items in a terminal (rich)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..model import Item, parse_date
+from .queue import FLAGS, UPSTREAM_CHANGED, Desk, Entry, is_edited, source_name
+
+#: Line width when the output is not a terminal (a pipe, a file, a test).
+PIPE_WIDTH = 200
+
+#: Short labels of the flags in the queue listing, with their colours.
+FLAG_LABELS = {
+    "consent": ("no consent", "red"),
+    "disclosure": ("disclosure?", "yellow"),
+    "upstream": ("upstream changed", "magenta"),
+    "duplicate": ("duplicate?", "cyan"),
+}
+
+
+def flag_text(flags: list[str]) -> Text:
+    text = Text()
+    for index, flag in enumerate(flags):
+        label, style = FLAG_LABELS[flag]
+        if index:
+            text.append(" ")
+        text.append(f"[{label}]", style=style)
+    return text
+
+
+def queue_table(desk: Desk, items: list[Item]) -> Table:
+    """One line per item: id, kind, title, source, date, language and flags."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Title", no_wrap=True, overflow="ellipsis", max_width=60)
+    table.add_column("Source", no_wrap=True)
+    table.add_column("Date", no_wrap=True, min_width=10)
+    table.add_column("Lang", no_wrap=True)
+    table.add_column("Flags", no_wrap=True)
+    for item in items:
+        table.add_row(
+            item.id,
+            item.kind,
+            item.title,
+            source_name(item),
+            item.date.date().isoformat(),
+            item.language,
+            flag_text(desk.flags(item)),
+        )
+    return table
+
+
+def _when(value: object) -> str:
+    """A moment as editors read it, in UTC; anything that is not a date is shown as it is."""
+    try:
+        moment = parse_date(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def item_panel(desk: Desk, entry: Entry) -> Panel:
+    """An item readably: its fields, provenance and flags, then quote, body and answers."""
+    if entry.item is None:
+        return Panel(Text(str(entry.error), style="red"), title=entry.path, border_style="red")
+    item = entry.item
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column()
+    facts.add_row("ID", item.id)
+    facts.add_row("File", entry.path)
+    facts.add_row("Kind / status", f"{item.kind} / {item.status}")
+    facts.add_row("Date", _when(item.date))
+    facts.add_row("Language", f"{item.language} ({item.direction})")
+    facts.add_row("Tags", ", ".join(item.tags) or "—")
+    if item.author:
+        facts.add_row("Author", item.author.name + (f" <{item.author.url}>" if item.author.url else ""))
+    if item.consent:
+        c = item.consent
+        facts.add_row(
+            "Consent",
+            f"{c.method}, {_when(c.date)}" + (f" — {c.note}" if c.note else "") + (f" ({c.url})" if c.url else ""),
+        )
+    elif item.kind == "story":
+        facts.add_row("Consent", Text("missing", style="red"))
+    if item.disclosure:
+        d = item.disclosure
+        facts.add_row("Disclosure", d.type + (f" — {d.text}" if d.text else ""))
+    elif item.kind == "story":
+        facts.add_row("Disclosure", Text("unknown", style="yellow"))
+    if item.source:
+        s = item.source
+        facts.add_row("Source", f"{s.name}" + (f" ({s.type})" if s.type else "") + f" {s.url}")
+        facts.add_row("Harvested", _when(s.harvested))
+        edited = is_edited(item)
+        facts.add_row(
+            "Edited since harvest",
+            "unknown (no digest)" if edited is None else ("yes" if edited else "no"),
+        )
+        if s.extra.get(UPSTREAM_CHANGED):
+            facts.add_row("Upstream changed", _when(s.extra[UPSTREAM_CHANGED]))
+    else:
+        facts.add_row("Source", "manual (written by hand)")
+    for merged in item.extra.get("merged") or []:
+        if isinstance(merged, dict):
+            src = merged.get("source") or {}
+            where = src.get("url", "") if isinstance(src, dict) else ""
+            facts.add_row("Merged from", f"{merged.get('id')} {where}".strip())
+    rejected = item.extra.get("rejected")
+    if isinstance(rejected, dict):
+        facts.add_row("Rejected", f"{_when(rejected.get('date'))}: {rejected.get('reason')}")
+    flags = desk.flags(item)
+    if flags:
+        facts.add_row("Flags", flag_text(flags))
+        for flag in flags:
+            facts.add_row("", Text(FLAGS[flag], style="dim"))
+    for other, score in desk.duplicates.get(item.id, []):
+        facts.add_row("Possible duplicate", f"{other} (similarity {score:g}%)")
+
+    parts: list[object] = [facts]
+    if item.quote:
+        parts += [Text(""), Panel(Text(item.quote, style="italic"), title="Quote", border_style="dim")]
+    if item.body.strip():
+        parts += [Text(""), Markdown(item.body)]
+    for index, answer in enumerate([a for a in [item.accepted_answer] if a] + item.other_answers):
+        title = f"{'Accepted answer' if answer.accepted else f'Answer {index + 1}'} — {answer.author.name}"
+        parts += [Text(""), Panel(Markdown(answer.body), title=title, border_style="green" if answer.accepted else "dim")]
+    return Panel(Group(*parts), title=Text(item.title, style="bold"), title_align="left")
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A rich console; when the output is a file or a pipe, lines are not cut at 80 columns."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
+    return console
