@@ -22,3 +22,10 @@ def main() -> None:
 from .desk.cli import register as _register_desk  # noqa: E402
 
 _register_desk(main)
+
+
+# Sub-commands that live beside the code they drive (imported last: they do not import `main`).
+from kehila.harvest.cli import add, harvest  # noqa: E402
+
+main.add_command(harvest)
+main.add_command(add)

@@ -1,0 +1,341 @@
+"""Reading the harvest sources from mkdocs.yml and checking every option before any fetch.
+
+Sources are declared once, under the ``kehila`` plugin in mkdocs.yml::
+
+    plugins:
+      - kehila:
+          sources:
+            - name: tavla-blog
+              type: feed
+              url: https://blog.tavla.example/feed.xml
+              kind: story
+
+Every string may use ``${VAR}`` to read an environment variable (for tokens that must not be
+committed); an unset variable is a configuration error. :func:`load_sources` builds every source
+through the registry, so that an unknown type, a missing or wrong option or a misspelt option
+name stops the harvest *before anything is fetched*, with a :class:`ConfigError` naming the
+source and the option.
+
+:class:`Options` is the small checker every adapter uses for its own options.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kehila.model import slugify
+
+from .sources import get_factory, known_types
+from .sources.base import ConfigError, HarvestContext, Source
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+#: Options every source accepts (handled here, not by the adapter).
+COMMON_OPTIONS = frozenset({"name", "type", "enabled"})
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of ``sources:`` as written (after ``${VAR}`` expansion)."""
+
+    name: str
+    type: str
+    options: Mapping[str, Any]
+    """The adapter's own options (everything but ``name``, ``type`` and ``enabled``)."""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class HarvestConfig:
+    """What a harvest needs from mkdocs.yml."""
+
+    config_path: Path
+    project_dir: Path
+    """The folder of mkdocs.yml: relative paths in options are relative to it."""
+    content_dir: Path
+    """The hub's ``docs_dir`` (``content/`` in the demo)."""
+    sources: list[SourceSpec]
+
+    @property
+    def state_dir(self) -> Path:
+        """``content/.kehila/``: harvest state (HTTP validators); hidden from the site."""
+        return self.content_dir / ".kehila"
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that accepts the tags MkDocs configs use (``!ENV``, ``!!python/name:``)."""
+
+
+def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_Loader.add_multi_constructor("!", _unknown_tag)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
+
+
+def read_config(config_path: Path) -> HarvestConfig:
+    """Read ``sources:`` of the ``kehila`` plugin from mkdocs.yml.
+
+    Raises:
+        ConfigError: the file cannot be read, or a source entry is malformed (no ``name``,
+            no ``type``, duplicate name, unset ``${VAR}``...). The source is named by its
+            ``name`` or, before that is known, as ``sources[<index>]``.
+    """
+    where = str(config_path)
+    try:
+        data = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    except OSError as exc:
+        raise ConfigError(where, "config", f"cannot read the file: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(where, "config", f"not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(where, "config", "expected a mapping at the top of mkdocs.yml")
+    project_dir = config_path.resolve().parent
+    content_dir = project_dir / str(data.get("docs_dir") or "docs")
+    raw_sources = _plugin_options(data).get("sources") or []
+    if not isinstance(raw_sources, list):
+        raise ConfigError("kehila", "sources", "expected a list of sources")
+    specs: list[SourceSpec] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_sources):
+        label = f"sources[{index}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(label, "name", f"expected a mapping, got {raw!r}")
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(label, "name", "every source needs a name")
+        if slugify(name) != name:
+            raise ConfigError(
+                name, "name", f"use lower-case letters, digits and dashes, e.g. {slugify(name)!r}"
+            )
+        if name in seen:
+            raise ConfigError(name, "name", "two sources have this name")
+        seen.add(name)
+        type_name = raw.get("type")
+        if not isinstance(type_name, str):
+            raise ConfigError(name, "type", f"required, one of: {', '.join(known_types())}")
+        enabled = raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(name, "enabled", f"expected true or false, got {enabled!r}")
+        options = {k: _expand(v, name, k) for k, v in raw.items() if k not in COMMON_OPTIONS}
+        specs.append(SourceSpec(name=name, type=type_name, options=options, enabled=enabled))
+    return HarvestConfig(
+        config_path=config_path, project_dir=project_dir, content_dir=content_dir, sources=specs
+    )
+
+
+def build_sources(
+    config: HarvestConfig, context: HarvestContext, *, only: Iterable[str] = ()
+) -> list[Source]:
+    """Build (and so validate) the chosen sources, all of them before anything is fetched.
+
+    Args:
+        config: From :func:`read_config`.
+        context: Given to every adapter.
+        only: Source names to harvest (default: every enabled source).
+
+    Raises:
+        ConfigError: an unknown source name or type, or a bad option of any chosen source.
+    """
+    wanted = list(only)
+    names = [s.name for s in config.sources]
+    for name in wanted:
+        if name not in names:
+            hint = _did_you_mean(name, names)
+            raise ConfigError(name, "--source", f"no source has this name{hint}")
+    chosen = [s for s in config.sources if (s.name in wanted if wanted else s.enabled)]
+    sources = []
+    for spec in chosen:
+        try:
+            factory = get_factory(spec.type)
+        except KeyError:
+            hint = _did_you_mean(spec.type, known_types())
+            raise ConfigError(
+                spec.name,
+                "type",
+                f"unknown type {spec.type!r}{hint}; known types: {', '.join(known_types())}",
+            ) from None
+        sources.append(factory(spec.name, spec.options, context))
+    return sources
+
+
+class Options:
+    """Checks one source's options and names the option in every error.
+
+    Read each option with the typed getters, then call :meth:`finish`, which rejects any option
+    that was not read (a typo like ``knd:`` is an error, not a silently ignored line).
+
+    Example::
+
+        opts = Options(name, options)
+        url = opts.url("url")
+        kind = opts.choice("kind", ("story", "newsletter"), default="story")
+        opts.finish()
+    """
+
+    _MISSING = object()
+
+    def __init__(self, source: str, options: Mapping[str, Any]) -> None:
+        self.source = source
+        self.options = dict(options)
+        self._read: set[str] = set()
+
+    def error(self, option: str, message: str) -> ConfigError:
+        """A :class:`ConfigError` for this source and ``option``."""
+        return ConfigError(self.source, option, message)
+
+    def _get(self, option: str, default: Any) -> Any:
+        self._read.add(option)
+        value = self.options.get(option, default)
+        if value is self._MISSING or value is None and default is self._MISSING:
+            raise self.error(option, "required option is missing")
+        return value
+
+    def has(self, option: str) -> bool:
+        """Whether the option is given (and not null)."""
+        return self.options.get(option) is not None
+
+    def string(self, option: str, default: Any = _MISSING) -> Any:
+        """A non-empty string (or ``default``)."""
+        return self._text(option, default, None)
+
+    def url(self, option: str, default: Any = _MISSING) -> Any:
+        """An ``http://`` or ``https://`` URL."""
+
+        def check(value: str) -> str:
+            if not re.match(r"^https?://[^\s/]+", value):
+                raise self.error(option, f"expected an http:// or https:// URL, got {value!r}")
+            return value
+
+        return self._text(option, default, check)
+
+    def choice(self, option: str, choices: Iterable[str], default: Any = _MISSING) -> Any:
+        """One of ``choices``."""
+        allowed = list(choices)
+        value = self._get(option, default)
+        if value not in allowed:
+            raise self.error(option, f"expected one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def boolean(self, option: str, default: Any = _MISSING) -> Any:
+        """``true`` or ``false``."""
+        value = self._get(option, default)
+        if not isinstance(value, bool):
+            raise self.error(option, f"expected true or false, got {value!r}")
+        return value
+
+    def integer(self, option: str, default: Any = _MISSING, *, minimum: int = 1) -> Any:
+        """A whole number of at least ``minimum`` (or ``default``, which may be ``None``)."""
+        value = self._get(option, default)
+        if value is None and default is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(option, f"expected a whole number of at least {minimum}, got {value!r}")
+        return value
+
+    def string_list(self, option: str, default: Any = _MISSING) -> Any:
+        """A list of non-empty strings (a single string counts as a list of one)."""
+        value = self._get(option, default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            raise self.error(option, f"expected a list of text, got {value!r}")
+        return list(value)
+
+    def mapping(self, option: str, default: Any = _MISSING) -> Any:
+        """A mapping of text to text (such as a column mapping)."""
+        value = self._get(option, default)
+        if not isinstance(value, dict):
+            raise self.error(option, f"expected a mapping, got {value!r}")
+        for key, item in value.items():
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(f"{option}.{key}", f"expected text, got {item!r}")
+        return dict(value)
+
+    def path(self, option: str, project_dir: Path, default: Any = _MISSING) -> Any:
+        """A path to an existing file, relative to the folder of mkdocs.yml."""
+
+        def check(value: str) -> Path:
+            path = (project_dir / value).resolve()
+            if not path.is_file():
+                raise self.error(option, f"no such file: {value} (looked in {project_dir})")
+            return path
+
+        return self._text(option, default, check)
+
+    def language(self, option: str, default: Any = _MISSING) -> Any:
+        """A BCP 47 language tag such as ``en`` or ``he``."""
+
+        def check(value: str) -> str:
+            if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", value):
+                raise self.error(option, f"expected a language tag such as en or he, got {value!r}")
+            return value
+
+        return self._text(option, default, check)
+
+    def _text(self, option: str, default: Any, check: Callable[[str], Any] | None) -> Any:
+        value = self._get(option, default)
+        if value is default and default is not self._MISSING:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(option, f"expected text, got {value!r}")
+        return check(value) if check else value
+
+    def finish(self) -> None:
+        """Reject every option that no getter read (unknown or misspelt)."""
+        unknown = sorted(set(self.options) - self._read)
+        if unknown:
+            name = unknown[0]
+            hint = _did_you_mean(name, sorted(self._read))
+            raise self.error(name, f"unknown option{hint}; known: {', '.join(sorted(self._read))}")
+
+
+def _plugin_options(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    plugins = data.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = [{k: v} for k, v in plugins.items()]
+    for entry in plugins:
+        if isinstance(entry, dict) and "kehila" in entry:
+            options = entry["kehila"] or {}
+            if not isinstance(options, dict):
+                raise ConfigError("kehila", "plugins", "expected a mapping of options for kehila")
+            return options
+    return {}
+
+
+def _expand(value: Any, source: str, option: str) -> Any:
+    """Replace ``${VAR}`` in every string of ``value`` with the environment variable."""
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            variable = match.group(1)
+            if variable not in os.environ:
+                raise ConfigError(source, option, f"environment variable {variable} is not set")
+            return os.environ[variable]
+
+        return _ENV.sub(replace, value)
+    if isinstance(value, list):
+        return [_expand(v, source, option) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, source, f"{option}.{k}") for k, v in value.items()}
+    return value
+
+
+def _did_you_mean(value: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

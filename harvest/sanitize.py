@@ -1,0 +1,208 @@
+"""Turning hostile harvested HTML and text into safe Markdown and plain text.
+
+Everything a source brings in passes through here before it reaches ``content/``:
+
+1. :func:`clean_html` runs `nh3 <https://nh3.readthedocs.io>`_ (the Rust ``ammonia`` sanitiser)
+   with a small allow-list: text structure, links and images with ``http(s)`` URLs only. Scripts,
+   styles, iframes, objects, forms, SVG/MathML and templates are removed *with their content*;
+   every event-handler attribute, ``style`` and ``javascript:``/``data:`` URL is dropped.
+2. :func:`html_to_markdown` converts the clean HTML with `markdownify`_. Text is escaped for
+   Markdown *as MkDocs renders it* (Python-Markdown with ``attr_list`` and ``md_in_html``): ``<``,
+   ``>`` and ``&`` become entities and ``[``, ``]``, ``{``, ``}`` are backslash-escaped, so text
+   that merely *looks* like HTML, a link or an attribute list can never become one. URLs are
+   percent-encoded so that they cannot break out of ``(...)``.
+3. :func:`mask_contacts` replaces e-mail addresses and phone numbers with ``[email hidden]`` and
+   ``[phone hidden]`` (on by default for every source; ``mask_contacts: false`` turns it off).
+
+:func:`plain_text` is for fields the templates escape themselves (titles, quotes, names): tags are
+stripped, entities decoded and whitespace collapsed.
+
+.. _markdownify: https://github.com/matthewwithanm/python-markdownify
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+
+import nh3
+from markdownify import MarkdownConverter
+
+#: Tags kept (their attributes are limited further by :data:`ATTRIBUTES`).
+TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
+        "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+        "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+
+#: Tags removed together with everything inside them.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
+        "template", "svg", "math", "form", "textarea", "select", "button", "title", "head",
+        "noembed", "noframes", "xmp", "plaintext",
+    }
+)  # fmt: skip
+
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+
+URL_SCHEMES = frozenset({"http", "https"})
+
+#: Characters a URL may keep as they are in Markdown ``(...)``; everything else is %-encoded.
+_URL_SAFE = ":/?#@!$&'*+,;=%-._~"
+
+EMAIL_MASK = "[email hidden]"
+PHONE_MASK = "[phone hidden]"
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
+# A run of digits with phone-like separators; checked further in _phone() (7 to 15 digits).
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?![\w%-])")
+_DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|li|h[1-6]|tr|td|th|blockquote|figure|figcaption|pre|hr|section)\b", re.I
+)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def clean_html(fragment: str) -> str:
+    """Sanitise an HTML fragment with nh3 (see the module documentation for what survives)."""
+    return nh3.clean(
+        fragment,
+        tags=set(TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        attribute_filter=_filter_attribute,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_markdown(fragment: str, *, mask: bool = True) -> str:
+    """Hostile HTML in, safe Markdown out (sanitised, converted, contacts masked)."""
+    markdown = _Converter(
+        heading_style="ATX",
+        bullets="-",
+        escape_misc=False,
+        autolinks=False,
+    ).convert(clean_html(fragment))
+    markdown = re.sub(r"[ \t]+\n", "\n", markdown)
+    markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
+    return mask_contacts(markdown) if mask else markdown
+
+
+def text_to_markdown(text: str, *, mask: bool = True) -> str:
+    """Plain text (a form answer) as Markdown paragraphs that render as exactly that text."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
+    escaped = [
+        "  \n".join(_escape_markdown(line.strip()) for line in p.split("\n"))
+        for p in paragraphs
+        if p
+    ]
+    result = "\n\n".join(escaped)
+    return mask_contacts(result) if mask else result
+
+
+def plain_text(value: str, *, mask: bool = True) -> str:
+    """A one-line plain string from HTML or text: tags stripped, entities decoded."""
+    # Block boundaries become spaces, so "<p>a</p><p>b</p>" reads "a b", not "ab".
+    spaced = _BLOCK_TAG.sub(r" \g<0>", value)
+    stripped = nh3.clean(spaced, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
+    text = " ".join(html.unescape(stripped).split())
+    return mask_contacts(text) if mask else text
+
+
+def mask_contacts(text: str) -> str:
+    """Replace e-mail addresses and phone numbers; URLs (with their digits) are left alone."""
+    pieces: list[str] = []
+    last = 0
+    for url in _URL.finditer(text):
+        pieces.append(_mask_span(text[last : url.start()]))
+        pieces.append(url.group(0))
+        last = url.end()
+    pieces.append(_mask_span(text[last:]))
+    return "".join(pieces)
+
+
+def _mask_span(text: str) -> str:
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    return _PHONE_CANDIDATE.sub(_phone, text)
+
+
+def _phone(match: re.Match[str]) -> str:
+    candidate = match.group(0)
+    # Trailing separators belong to the sentence, not the number.
+    core = candidate.rstrip(" .-/()")
+    tail = candidate[len(core) :]
+    digits = sum(ch.isdigit() for ch in core)
+    if not 7 <= digits <= 15 or _DATE_LIKE.match(core.strip()):
+        return candidate
+    # A bare run of digits without a leading + is more often an id or amount than a phone.
+    if core.isdigit() and len(core) < 9:
+        return candidate
+    return PHONE_MASK + tail
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in {"href", "src"}:
+        return urllib.parse.quote(value.strip(), safe=_URL_SAFE)
+    return value
+
+
+def _escape_markdown(text: str) -> str:
+    text = text.replace("\\", "\\\\")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\[\]{}`*_])", r"\\\1", text)
+    # A line that starts like a heading, list item or rule must stay a paragraph.
+    text = re.sub(r"^(#{1,6}|[-+]|\d+[.)])(?=\s|$)", lambda m: _escape_leading(m.group(1)), text)
+    return text
+
+
+def _escape_leading(marker: str) -> str:
+    if marker[0].isdigit():
+        return marker[:-1] + "\\" + marker[-1]
+    return "\\" + marker
+
+
+class _Converter(MarkdownConverter):
+    """markdownify, with text escaped for Python-Markdown (no raw HTML, links or attr lists)."""
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        if not text:
+            return ""
+        text = text.replace("\\", "\\\\")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = re.sub(r"([\[\]{}`])", r"\\\1", text)
+        return super().escape(text, parent_tags)
+
+    def convert_pre(self, el: object, text: str, parent_tags: set[str]) -> str:
+        # A fence longer than any run of backticks inside, so the block cannot be closed early.
+        if not text.strip("\n"):
+            return ""
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with ``…`` if cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:-") + "…"
+
+
+def first_sentence(text: str, limit: int = 80) -> str:
+    """The first sentence of ``text`` (shortened): a default title for items without one."""
+    return shorten(text.split(". ")[0].strip(), limit)

@@ -1,0 +1,220 @@
+"""``type: feed``: any RSS 0.9x/1.0/2.0 or Atom feed, as stories or newsletter issues.
+
+Newsletter archives of Substack, Ghost, Buttondown, Mailchimp and Medium are plain feeds, so one
+adapter serves both: ``kind: newsletter`` makes each entry an issue of the archive.
+
+The feed is fetched through the shared client (conditional GET: an unchanged feed costs one
+``304`` and yields nothing) and parsed by `feedparser <https://feedparser.readthedocs.io>`_ from
+the bytes and the response headers (so the HTTP charset is honoured). Per entry:
+
+* full content (``content:encoded``, Atom ``content``) is preferred over the summary; HTML is
+  sanitised and converted to Markdown (:mod:`kehila.harvest.sanitize`);
+* the id is ``feed:<source name>:<entry id>`` (the entry's guid/id, else its link);
+* authors, the published (else updated) date, categories as tags and the entry link are kept;
+* an ill-formed feed (feedparser's ``bozo``) yields the entries that parsed, with a warning that
+  gives the reason.
+
+Options: ``url`` (required), ``kind`` (``story`` or ``newsletter``, default ``story``),
+``language`` (default: the feed's own, else ``en``), ``tags`` (added to every item),
+``max_items`` (newest first), ``mask_contacts`` (default ``true``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+import feedparser
+
+from kehila.model import Item, Person, Source
+
+from ..config import Options
+from ..http import FetchError, NotModified
+from ..sanitize import first_sentence, html_to_markdown, plain_text, shorten, text_to_markdown
+from ..store import UNDATED
+from .base import HarvestContext, HarvestError, Skipped
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class FeedSource:
+    """Entries of one RSS or Atom feed (see the module documentation for the options)."""
+
+    type: ClassVar[str] = "feed"
+
+    def __init__(self, name: str, options: Mapping[str, Any], context: HarvestContext) -> None:
+        opts = Options(name, options)
+        self.name = name
+        self.context = context
+        self.url: str = opts.url("url")
+        self.kind: str = opts.choice("kind", ("story", "newsletter"), default="story")
+        self.language: str | None = opts.language("language", default=None)
+        self.tags: list[str] = opts.string_list("tags", default=[])
+        self.max_items: int | None = opts.integer("max_items", default=None)
+        self.mask: bool = opts.boolean("mask_contacts", default=True)
+        opts.finish()
+        self.notice: str | None = None
+        """Set when there is something to say about the run (e.g. not modified)."""
+
+    def items(self) -> Iterator[Item | Skipped]:
+        """Fetch and parse the feed, then yield one item per entry (or a skip with a reason)."""
+        if self.context.http is None:
+            raise HarvestError(self.name, "no HTTP client in the harvest context")
+        try:
+            response = self.context.http.get(self.url, conditional=True)
+        except FetchError as exc:
+            raise HarvestError(self.name, str(exc)) from None
+        if response is NotModified:
+            self.notice = "not modified since the last harvest (HTTP 304)"
+            return
+        parsed = feedparser.parse(
+            response.content,
+            response_headers={k.lower(): v for k, v in response.headers.items()},
+        )
+        if parsed.bozo:
+            problem = parsed.get("bozo_exception")
+            if not parsed.entries and not parsed.version:
+                raise HarvestError(self.name, f"{self.url}: not a readable feed ({problem})")
+            self._warn(
+                f"{self.url} is not a well-formed feed ({problem}); "
+                f"harvesting the {len(parsed.entries)} entries that could be read"
+            )
+        entries = list(parsed.entries)
+        if self.max_items is not None:
+            entries = sorted(entries, key=_entry_time, reverse=True)[: self.max_items]
+        if self.context.progress is not None:
+            self.context.progress(advance=0, total=len(entries))
+        language = self.language or _feed_language(parsed.feed) or "en"
+        fallback_date = _struct_to_datetime(parsed.feed.get("updated_parsed"))
+        for index, entry in enumerate(entries, start=1):
+            yield self._item(entry, index, language, fallback_date)
+
+    def _item(
+        self,
+        entry: Mapping[str, Any],
+        index: int,
+        language: str,
+        fallback_date: dt.datetime | None,
+    ) -> Item | Skipped:
+        native_id = entry.get("id") or entry.get("link")
+        if not native_id:
+            return Skipped(f"entry {index}", "the entry has neither an id nor a link")
+        native_id = str(native_id).strip()
+        link = entry.get("link") or (native_id if native_id.startswith("http") else self.url)
+        body = self._body(entry)
+        title = plain_text(entry.get("title") or "", mask=self.mask)
+        if not title:
+            title = first_sentence(plain_text(entry.get("summary") or "", mask=self.mask))
+        if not title:
+            return Skipped(native_id, "the entry has no title and no text")
+        date = _struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+        extra: dict[str, Any] = {"feed": self.url}
+        if date is None:
+            # No date of its own: the feed's date, else now, kept stable by the store.
+            date = fallback_date or self.context.now
+            extra[UNDATED] = True
+        summary = None
+        if entry.get("content") and entry.get("summary"):
+            summary = shorten(plain_text(entry["summary"], mask=self.mask), 300) or None
+        return Item(
+            id=f"feed:{self.name}:{native_id}",
+            kind=self.kind,
+            status="pending",
+            title=title,
+            date=date,
+            language=_entry_language(entry) or language,
+            tags=self._tags(entry),
+            body=body,
+            author=self._author(entry),
+            summary=summary if self.kind == "newsletter" else None,
+            source=Source(
+                name=self.name,
+                type=self.type,
+                url=str(link),
+                harvested=self.context.now,
+                extra=extra,
+            ),
+        )
+
+    def _body(self, entry: Mapping[str, Any]) -> str:
+        # Full content first (content:encoded, Atom content), the longest part if several.
+        parts = entry.get("content") or []
+        if parts:
+            chosen = max(parts, key=lambda p: len(p.get("value") or ""))
+            value, mime = chosen.get("value") or "", chosen.get("type") or "text/html"
+        else:
+            detail = entry.get("summary_detail") or {}
+            value = entry.get("summary") or ""
+            mime = detail.get("type") or "text/html"
+        if mime in _HTML_TYPES:
+            return html_to_markdown(value, mask=self.mask)
+        return text_to_markdown(value, mask=self.mask)
+
+    def _tags(self, entry: Mapping[str, Any]) -> list[str]:
+        tags: list[str] = []
+        for tag in entry.get("tags") or []:
+            term = plain_text(str(tag.get("term") or tag.get("label") or ""), mask=False)
+            if term and term not in tags:
+                tags.append(term)
+        for tag in self.tags:
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
+    def _author(self, entry: Mapping[str, Any]) -> Person | None:
+        detail = entry.get("author_detail") or {}
+        name = detail.get("name") or ""
+        if not name and not detail.get("email"):
+            # Only the raw string; RSS 2.0 <author> is "email (Name)", never keep the address.
+            name = entry.get("author") or ""
+        name = plain_text(name, mask=True)
+        if not name or name == "[email hidden]":
+            return None
+        href = detail.get("href")
+        url = href if isinstance(href, str) and href.startswith(("http://", "https://")) else None
+        return Person(name=name, url=url)
+
+    def _warn(self, message: str) -> None:
+        if self.context.warn is not None:
+            self.context.warn(message)
+
+
+def _struct_to_datetime(value: Any) -> dt.datetime | None:
+    """feedparser's UTC ``time.struct_time`` as an aware datetime."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.timezone.utc)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _entry_time(entry: Mapping[str, Any]) -> float:
+    value = entry.get("published_parsed") or entry.get("updated_parsed")
+    return calendar.timegm(value) if value else 0.0
+
+
+def _feed_language(feed: Mapping[str, Any]) -> str | None:
+    value = feed.get("language")
+    return _clean_language(value)
+
+
+def _entry_language(entry: Mapping[str, Any]) -> str | None:
+    for key in ("content", "summary_detail", "title_detail"):
+        detail = entry.get(key)
+        if isinstance(detail, list):
+            detail = detail[0] if detail else None
+        if isinstance(detail, Mapping) and detail.get("language"):
+            return _clean_language(detail["language"])
+    return None
+
+
+def _clean_language(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip().replace("_", "-")
+    return value if _LANGUAGE.match(value) else None

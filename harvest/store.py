@@ -1,0 +1,246 @@
+"""The item store: the only part of a harvest that writes into ``content/``.
+
+Adapters yield :class:`~kehila.model.Item` objects; :meth:`ItemStore.put` decides, item by item,
+what happens to the file and returns an :class:`Outcome`:
+
+``new``
+    No file has this item's id: one is created at ``content/<folder>/<date>-<slug>.md`` with
+    ``slug`` set in its front matter. File name and slug are decided once, here, and never
+    change on a later harvest (a colliding slug gets ``-2``, ``-3``...).
+``unchanged``
+    The item's content equals what the last harvest wrote (``source.digest``): the file is not
+    touched, byte for byte, mtime included.
+``updated``
+    Upstream changed, the file is exactly as harvest left it (its :func:`~kehila.model.
+    content_digest` still matches ``source.digest``) and its status is still ``pending``: the
+    file is rewritten in place.
+``kept``
+    Upstream changed but an editor edited the file, or its status is no longer ``pending``
+    (published or rejected): the file is never overwritten. A rejected item is never resurrected.
+``skipped``
+    The adapter (or the store, for a record seen twice in one run) left the record out.
+``error``
+    The item does not follow the content model; the message names the field.
+
+Every write goes through :func:`kehila.fileio.atomic_write` under :func:`kehila.fileio.locked`,
+so a killed harvest leaves no partial file, and because ids are looked up in the files
+themselves, a rerun after a kill converges without duplicates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from kehila.content import classify, iter_markdown
+from kehila.fileio import atomic_write, locked
+from kehila.model import Item, ItemError, slugify
+
+log = logging.getLogger("kehila.harvest.store")
+
+#: Folder of ``content/`` for each kind of item (the demo hub uses the same folders).
+KIND_FOLDERS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
+
+#: Set by adapters in ``source.extra`` when the record had no date of its own, so the store keeps
+#: the date first written instead of treating each run's fallback date as an upstream change.
+UNDATED = "undated"
+
+
+class Outcome(enum.StrEnum):
+    """What the store did with one record (the columns of the harvest summary)."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """The outcome for one record, with the file and the reason where there is one."""
+
+    outcome: Outcome
+    ref: str
+    """The item id, or the record reference of a skip."""
+    path: Path | None = None
+    reason: str | None = None
+
+
+class ItemStore:
+    """Writes harvested items into a content folder by the rules above.
+
+    Args:
+        content_dir: The hub's ``content/`` folder.
+        dry_run: Decide every outcome but write nothing.
+    """
+
+    def __init__(self, content_dir: Path, *, dry_run: bool = False) -> None:
+        self.content_dir = content_dir
+        self.dry_run = dry_run
+        self._index: dict[str, Path] | None = None
+        self._claimed: set[Path] = set()
+        self._seen_this_run: set[str] = set()
+
+    # -- index -----------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> dict[str, Path]:
+        """Item id -> file, built once by reading every Markdown file under ``content/``."""
+        if self._index is None:
+            self._index = dict(self._scan())
+        return self._index
+
+    def _scan(self) -> Iterator[tuple[str, Path]]:
+        if not self.content_dir.is_dir():
+            return
+        for display, text in iter_markdown(self.content_dir, label=""):
+            path = self.content_dir / display
+            try:
+                item = classify(text, path=display)
+            except ItemError:
+                # A broken item still owns its id: never create a second file beside it.
+                item_id = _raw_id(text)
+                if item_id:
+                    yield item_id, path
+                continue
+            if item is not None:
+                yield item.id, path
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Delete temporary files left by a killed write (``.<name>.md.<random>.tmp``).
+
+        Call it only while holding the harvest lock (see :func:`harvest_lock`).
+        """
+        removed = []
+        if not self.content_dir.is_dir() or self.dry_run:
+            return removed
+        for root, dirs, files in os.walk(self.content_dir):
+            dirs[:] = [d for d in dirs if d != ".kehila"]
+            for name in files:
+                if name.startswith(".") and ".md." in name and name.endswith(".tmp"):
+                    path = Path(root, name)
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+        return removed
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def put(self, item: Item) -> StoreResult:
+        """Store one harvested item (``status: pending``, ``source`` set) and say what happened."""
+        if item.source is None:
+            return StoreResult(Outcome.ERROR, item.id, reason="item has no source")
+        if item.id in self._seen_this_run:
+            return StoreResult(
+                Outcome.SKIPPED, item.id, reason="same id as an earlier record of this harvest"
+            )
+        self._seen_this_run.add(item.id)
+        existing = self.index.get(item.id)
+        try:
+            if existing is None:
+                return self._create(item)
+            return self._merge(item, existing)
+        except ItemError as exc:
+            return StoreResult(Outcome.ERROR, item.id, path=existing, reason=str(exc))
+
+    def _create(self, item: Item) -> StoreResult:
+        folder = self.content_dir / KIND_FOLDERS[item.kind]
+        base = item.slug or slugify(item.title) or slugify(item.id) or "item"
+        prefix = item.date.strftime("%Y-%m-%d")
+        slug, path = base, folder / f"{prefix}-{base}.md"
+        counter = 1
+        while path in self._claimed or path.exists():
+            counter += 1
+            slug = f"{base}-{counter}"
+            path = folder / f"{prefix}-{slug}.md"
+        item = dataclasses.replace(item, slug=slug, path=None)
+        text = _render_with_digest(item, self._display(path))
+        self._claimed.add(path)
+        if not self.dry_run:
+            with locked(path):
+                atomic_write(path, text)
+        self.index[item.id] = path
+        return StoreResult(Outcome.NEW, item.id, path=path)
+
+    def _merge(self, item: Item, path: Path) -> StoreResult:
+        display = self._display(path)
+        with locked(path):
+            try:
+                text = path.read_text(encoding="utf-8")
+                current = Item.from_text(text, path=display)
+            except (OSError, ItemError) as exc:
+                return StoreResult(
+                    Outcome.KEPT, item.id, path=path, reason=f"file cannot be read: {exc}"
+                )
+            candidate = dataclasses.replace(item, slug=current.slug, path=None)
+            if item.source is not None and item.source.extra.get(UNDATED):
+                candidate.date = current.date
+            stored = current.source.digest if current.source else None
+            new_text = _render_with_digest(candidate, display)
+            new_digest = Item.from_text(new_text, path=display).source.digest  # type: ignore[union-attr]
+            if new_digest == stored:
+                return StoreResult(Outcome.UNCHANGED, item.id, path=path)
+            if current.status == "rejected":
+                return StoreResult(
+                    Outcome.KEPT, item.id, path=path, reason="rejected; upstream changed"
+                )
+            if stored is None or current.digest() != stored:
+                return StoreResult(
+                    Outcome.KEPT, item.id, path=path, reason="edited by an editor; upstream changed"
+                )
+            if current.status != "pending":
+                return StoreResult(
+                    Outcome.KEPT,
+                    item.id,
+                    path=path,
+                    reason=f"status is {current.status}; upstream changed",
+                )
+            if not self.dry_run:
+                atomic_write(path, new_text)
+            return StoreResult(Outcome.UPDATED, item.id, path=path)
+
+    def _display(self, path: Path) -> str:
+        try:
+            return f"{self.content_dir.name}/{path.relative_to(self.content_dir).as_posix()}"
+        except ValueError:
+            return str(path)
+
+
+def _render_with_digest(item: Item, display: str) -> str:
+    """The file text of ``item`` with ``source.digest`` set to the digest of that very text.
+
+    The digest is taken from the text as read back (not from the object written), so that
+    whatever the serialiser normalises (trailing spaces, key order) cannot make an untouched
+    file look edited.
+    """
+    assert item.source is not None
+    item = dataclasses.replace(item, source=dataclasses.replace(item.source, digest=None))
+    item.validate()
+    first = item.to_text()
+    digest = Item.from_text(first, path=display).digest()
+    item.source = dataclasses.replace(item.source, digest=digest)
+    return item.to_text()
+
+
+def _raw_id(text: str) -> str | None:
+    try:
+        meta = frontmatter.loads(text).metadata
+    except (yaml.YAMLError, ValueError, TypeError):
+        return None
+    value = meta.get("id") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def harvest_lock(content_dir: Path) -> AbstractContextManager[None]:
+    """One harvest at a time per hub: held by ``kehila harvest`` and ``kehila add story``."""
+    return locked(content_dir / ".kehila" / "harvest")
