@@ -1,117 +1,21 @@
 """Helpers shared by the Q&A sources (``discourse``, ``github``, ``stackexchange``).
 
-Option checking with messages that name the option, ``${VAR}`` expansion for secrets, HTML bodies
-through the shared sanitiser, and the parts of a ``story`` item that do not depend on the forum.
+HTML bodies through the shared sanitiser (with forum-relative links made absolute first), and the
+parts of a ``story`` item that do not depend on the forum (its quote and consent).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-from collections.abc import Collection, Mapping
-from typing import Any
 
 import lxml.html
 
 from kehila.harvest import sanitize
-from kehila.harvest.sources.base import ConfigError
 from kehila.model import Consent, Person
 
-_ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s")
 _QUOTE_LIMIT = 280
-
-
-def check_options(source: str, options: Mapping[str, Any], known: Collection[str]) -> None:
-    """Refuse unknown options (a typo would otherwise be silently ignored)."""
-    for key in options:
-        if key not in known:
-            raise ConfigError(
-                source, str(key), f"unknown option; expected one of {', '.join(sorted(known))}"
-            )
-
-
-def str_option(
-    source: str, options: Mapping[str, Any], key: str, *, required: bool = False
-) -> str | None:
-    """A text option, or ``None`` when absent and not required."""
-    value = options.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ConfigError(source, key, "required option is missing")
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(source, key, f"expected text, got {value!r}")
-    return value.strip()
-
-
-def int_option(
-    source: str,
-    options: Mapping[str, Any],
-    key: str,
-    *,
-    default: int | None = None,
-    minimum: int | None = None,
-) -> Any:
-    """A whole-number option (``default`` when absent), at least ``minimum`` if given."""
-    value = options.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(source, key, f"expected a whole number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ConfigError(source, key, f"expected a number of at least {minimum}, got {value}")
-    return value
-
-
-def bool_option(source: str, options: Mapping[str, Any], key: str, *, default: bool) -> bool:
-    """A true/false option."""
-    value = options.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ConfigError(source, key, f"expected true or false, got {value!r}")
-    return value
-
-
-def str_list_option(source: str, options: Mapping[str, Any], key: str) -> list[str]:
-    """A list of text (a single text is a list of one)."""
-    value = options.get(key)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(source, key, f"expected a list of text, got {value!r}")
-    return [v.strip() for v in value]
-
-
-def kind_option(source: str, options: Mapping[str, Any]) -> str:
-    """``kind: qa`` (default, resolved threads) or ``kind: story`` (a show-and-tell category)."""
-    kind = options.get("kind", "qa")
-    if kind not in ("qa", "story"):
-        raise ConfigError(source, "kind", f"expected qa or story, got {kind!r}")
-    return kind
-
-
-def secret_option(source: str, options: Mapping[str, Any], key: str) -> str | None:
-    """A secret given literally or as ``${VAR}``, read from the environment.
-
-    >>> os.environ["KEHILA_DOCTEST_KEY"] = "s3cret"
-    >>> secret_option("forum", {"api_key": "${KEHILA_DOCTEST_KEY}"}, "api_key")
-    's3cret'
-    """
-    value = str_option(source, options, key)
-    if value is None:
-        return None
-    match = _ENV_REFERENCE.match(value)
-    if not match:
-        return value
-    env = os.environ.get(match.group(1))
-    if not env:
-        raise ConfigError(source, key, f"environment variable {match.group(1)} is not set")
-    return env
 
 
 def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) -> str:

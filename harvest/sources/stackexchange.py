@@ -34,16 +34,9 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
-from kehila.harvest.sources._qa import (
-    check_options,
-    bool_option,
-    int_option,
-    plain,
-    sanitize_html,
-    str_list_option,
-    str_option,
-)
+from kehila.harvest.config import Options
+from kehila.harvest.sources._qa import plain, sanitize_html
+from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
 from kehila.model import Answer, Item, License, Person, Source, parse_date
 
 log = logging.getLogger("harvest.stackexchange")
@@ -62,9 +55,6 @@ _LICENSE_URLS = {
 _QUESTION, _ANSWER = "1", "2"
 #: How often (in rows) the progress bar is advanced while scanning.
 _PROGRESS_EVERY = 5000
-_OPTIONS = frozenset(
-    {"path", "site", "min_score", "tags", "max_answers", "language", "dump_date", "mask_contacts"}
-)
 
 
 def license_for(name: str | None, dump_date: dt.datetime) -> License:
@@ -103,40 +93,39 @@ class StackExchangeSource:
     type: ClassVar[str] = "stackexchange"
 
     def __init__(self, name: str, options: Mapping[str, Any], context: HarvestContext) -> None:
-        check_options(name, options, _OPTIONS | {"type", "name"})
+        opts = Options(name, options)
         self.name = name
         self.context = context
-        raw_path = str_option(name, options, "path", required=True)
-        folder = Path(raw_path)
-        if not folder.is_absolute():
-            folder = context.project_dir / folder
+        raw_path = opts.string("path")
+        folder = (context.project_dir / raw_path).resolve()
         if not folder.is_dir():
-            raise ConfigError(name, "path", f"'{raw_path}' is not a folder (looked in {folder})")
+            raise opts.error("path", f"'{raw_path}' is not a folder (looked in {folder})")
         self.folder = folder
         self.posts_path = folder / "Posts.xml"
         if not self.posts_path.is_file():
-            raise ConfigError(name, "path", f"'{raw_path}' has no Posts.xml")
+            raise opts.error("path", f"'{raw_path}' has no Posts.xml")
         self.users_path = folder / "Users.xml"
-        self.site = str_option(name, options, "site") or folder.name
+        self.site = opts.string("site", folder.name)
         if not re.fullmatch(r"[A-Za-z0-9.-]+", self.site):
-            raise ConfigError(
-                name, "site", f"expected a host name such as cooking.stackexchange.com, got "
-                f"{self.site!r}"
+            raise opts.error(
+                "site", f"expected a host name such as cooking.stackexchange.com, got {self.site!r}"
             )
-        self.min_score = int_option(name, options, "min_score")
-        self.max_answers = int_option(name, options, "max_answers", default=3, minimum=0)
-        self.tags = set(str_list_option(name, options, "tags"))
-        self.language = str_option(name, options, "language") or "en"
-        self.mask = bool_option(name, options, "mask_contacts", default=True)
-        dump_date = options.get("dump_date")
+        self.min_score = opts.integer("min_score", None, minimum=-(2**31))
+        self.max_answers = opts.integer("max_answers", 3, minimum=0)
+        self.tags = set(opts.string_list("tags", []))
+        self.language = opts.language("language", "en")
+        self.mask = opts.boolean("mask_contacts", True)
         self.dump_date: dt.datetime | None = None
-        if dump_date is not None:
+        if opts.has("dump_date"):
+            raw_date = opts.options["dump_date"]
             try:
-                self.dump_date = parse_date(dump_date)
+                self.dump_date = parse_date(raw_date)
             except (TypeError, ValueError):
-                raise ConfigError(
-                    name, "dump_date", f"expected a date such as 2024-04-01, got {dump_date!r}"
+                raise opts.error(
+                    "dump_date", f"expected a date such as 2024-04-01, got {raw_date!r}"
                 ) from None
+        opts.string("dump_date", None)  # mark as read
+        opts.finish()
 
     # -- the three steps -------------------------------------------------------------------------
 

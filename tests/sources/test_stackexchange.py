@@ -206,7 +206,7 @@ def test_bad_options_name_the_option(corpus: Path, tmp_path: Path) -> None:
         StackExchangeSource("se", {"path": "nowhere"}, context)
     with pytest.raises(ConfigError, match="option 'min_score': expected a whole number"):
         StackExchangeSource("se", {"path": str(corpus / DUMP), "min_score": "high"}, context)
-    with pytest.raises(ConfigError, match="option 'min_scor': unknown option"):
+    with pytest.raises(ConfigError, match="option 'min_scor': unknown option .did you mean"):
         StackExchangeSource("se", {"path": str(corpus / DUMP), "min_scor": 1}, context)
 
 

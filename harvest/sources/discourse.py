@@ -1,0 +1,359 @@
+"""Solved topics (and show-and-tell stories) from a Discourse forum (``type: discourse``).
+
+Discourse marks solved topics through the `discourse-solved` plugin:
+
+* topic-list items carry ``has_accepted_answer`` (``true``/``false``);
+* the topic JSON (``/t/<id>.json``) carries ``accepted_answer`` = ``{post_number, username,
+  excerpt, accepter_username?, accepter_name?}`` (``accepter_*`` only on forums updated since
+  March 2025 with *show who marked solved* on), and the accepted post has ``accepted_answer: true``.
+
+The source walks a topic list (``/latest.json``, ``/c/<category>.json``, ``/tag/<tag>.json``)
+page by page, following ``topic_list.more_topics_url`` until a page has none. With ``kind: qa``
+(the default) it keeps solved topics: a list item with ``has_accepted_answer: false`` is skipped
+without a request, and a list without the field (a forum without the plugin in its list
+serialiser) costs one request per topic to find out. Each solved topic becomes a ``qa`` item: the
+opening post as the question, the accepted answer first, then up to ``max_answers`` other replies
+by likes. Topic JSON holds the first chunk of posts (20) only; an accepted post further down is
+fetched with ``/t/<id>/posts.json?post_ids[]=...``.
+
+With ``kind: story`` every topic of the list (point it at a "Show and tell" category) becomes a
+``story`` item: the opening post as the body, its first sentence as the quote, the author, and
+consent recorded as ``public-post`` with the post's URL and date. ``disclosure`` stays unset, so an
+editor must decide before publishing.
+
+All requests go through the shared HTTP client (retries, ``429`` with ``Retry-After``, size limit).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from kehila.harvest.config import Options
+from kehila.harvest.http import FetchError
+from kehila.harvest.sources._qa import (
+    first_sentence,
+    person_or_ghost,
+    plain,
+    public_post_consent,
+    sanitize_html,
+)
+from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
+from kehila.model import Answer, Item, Source, parse_date
+
+log = logging.getLogger("harvest.discourse")
+
+#: ``actions_summary`` id of a like (Discourse's PostActionType.types[:like]).
+_LIKE_ACTION = 2
+#: Regular posts; moderator actions (2), small actions (3) and whispers (4) are not answers.
+_REGULAR_POST = 1
+#: How many post ids one ``posts.json`` request asks for (Discourse's own chunk size).
+_CHUNK = 20
+#: The topic every category starts with, describing the category: never a story.
+_ABOUT_TOPIC = re.compile(r"^About the\b.*\bcategory$", re.IGNORECASE)
+
+
+class DiscourseSource:
+    """Solved topics (``kind: qa``) or stories (``kind: story``) from a Discourse forum."""
+
+    type: ClassVar[str] = "discourse"
+
+    def __init__(self, name: str, options: Mapping[str, Any], context: HarvestContext) -> None:
+        opts = Options(name, options)
+        self.name = name
+        self.context = context
+        self.base = opts.url("url").rstrip("/")
+        self.host = urllib.parse.urlsplit(self.base).netloc
+        self.kind = opts.choice("kind", ("qa", "story"), "qa")
+        self.category = opts.string("category", None)
+        if self.category is not None:
+            self.category = str(self.category).strip("/")
+        self.tags = opts.string_list("tags", [])
+        self.min_likes = opts.integer("min_likes", 0, minimum=0)
+        self.max_answers = opts.integer("max_answers", 3, minimum=0)
+        self.max_pages = opts.integer("max_pages", None)
+        self.language = opts.language("language", "en")
+        self.mask = opts.boolean("mask_contacts", True)
+        api_key = opts.string("api_key", None)
+        api_username = opts.string("api_username", None)
+        opts.finish()
+        if (api_key is None) != (api_username is None):
+            missing = "api_username" if api_username is None else "api_key"
+            raise opts.error(missing, "api_key and api_username go together; give both or none")
+        self.headers = {"Accept": "application/json"}
+        if api_key:
+            self.headers.update({"Api-Key": api_key, "Api-Username": str(api_username)})
+        if context.http is None:
+            raise HarvestError(name, "no HTTP client in the harvest context")
+        self.http = context.http
+        self._warned_no_solved_field = False
+
+    # -- walking topic lists ---------------------------------------------------------------------
+
+    def items(self) -> Iterator[Item | Skipped]:
+        """Walk the topic list(s) and yield one item (or skip) per topic, each topic once."""
+        seen: set[int] = set()
+        for list_path in self._list_paths():
+            for entry in self._topic_list(list_path):
+                topic_id = entry.get("id")
+                if not isinstance(topic_id, int) or topic_id in seen:
+                    continue
+                seen.add(topic_id)
+                yield from self._topic(topic_id, entry)
+                if self.context.progress:
+                    self.context.progress(advance=1)
+
+    def _list_paths(self) -> list[str]:
+        """The first page of every list to walk."""
+        if self.category and self.tags:
+            return [f"/tags/c/{self.category}/{_quote(tag)}.json" for tag in self.tags]
+        if self.category:
+            return [f"/c/{self.category}.json"]
+        if self.tags:
+            return [f"/tag/{_quote(tag)}.json" for tag in self.tags]
+        return ["/latest.json"]
+
+    def _topic_list(self, first_page: str) -> Iterator[Mapping[str, Any]]:
+        """Every entry of a topic list, page after page (``more_topics_url``) to the end."""
+        url: str | None = self._absolute(first_page)
+        visited: set[str] = set()
+        pages = 0
+        while url and url not in visited:
+            if self.max_pages is not None and pages >= self.max_pages:
+                log.info("%s: stopped after max_pages=%d", self.name, self.max_pages)
+                return
+            visited.add(url)
+            pages += 1
+            data = self._get_json(url)
+            topic_list = data.get("topic_list") if isinstance(data, Mapping) else None
+            if not isinstance(topic_list, Mapping):
+                raise HarvestError(self.name, f"{url}: not a Discourse topic list (no 'topic_list')")
+            topics = topic_list.get("topics") or []
+            yield from (t for t in topics if isinstance(t, Mapping))
+            more = topic_list.get("more_topics_url")
+            url = self._absolute(_json_path(more)) if more and topics else None
+
+    # -- one topic -------------------------------------------------------------------------------
+
+    def _topic(self, topic_id: int, entry: Mapping[str, Any]) -> Iterator[Item | Skipped]:
+        ref = self._topic_url(entry.get("slug"), topic_id)
+        if self.kind == "qa":
+            solved = entry.get("has_accepted_answer")
+            if solved is False:
+                yield Skipped(ref=ref, reason="not solved (no accepted answer)")
+                return
+            if solved is None and not self._warned_no_solved_field:
+                self._warned_no_solved_field = True
+                self._warn(
+                    f"{self.base}: topic lists have no 'has_accepted_answer' (is the "
+                    "discourse-solved plugin installed?); checking every topic"
+                )
+        likes = entry.get("like_count")
+        if isinstance(likes, int) and likes < self.min_likes:
+            yield Skipped(ref=ref, reason=f"{likes} likes, fewer than min_likes {self.min_likes}")
+            return
+        if self.kind == "story" and _ABOUT_TOPIC.match(str(entry.get("title") or "")):
+            yield Skipped(ref=ref, reason="the category's description topic")
+            return
+        try:
+            topic = self._get_json(self._absolute(f"/t/{topic_id}.json"))
+            if not isinstance(topic, Mapping) or not isinstance(topic.get("post_stream"), Mapping):
+                raise HarvestError(self.name, "not a Discourse topic (no 'post_stream')", record=ref)
+            likes = topic.get("like_count") if not isinstance(likes, int) else likes
+            if isinstance(likes, int) and likes < self.min_likes:
+                raise _Skip(f"{likes} likes, fewer than min_likes {self.min_likes}")
+            yield self._story(topic) if self.kind == "story" else self._qa(topic)
+        except (_Skip, ValueError, TypeError) as exc:
+            yield Skipped(ref=ref, reason=str(exc))
+        except HarvestError as exc:
+            # A topic that cannot be fetched (deleted, private, over a limit) is one bad record.
+            self._warn(str(exc))
+            yield Skipped(ref=ref, reason=str(exc))
+
+    def _qa(self, topic: Mapping[str, Any]) -> Item:
+        accepted_info = topic.get("accepted_answer")
+        if not isinstance(accepted_info, Mapping) or "post_number" not in accepted_info:
+            raise _Skip("not solved (no accepted answer)")
+        number = accepted_info["post_number"]
+        posts = self._posts(topic)
+        accepted = next(
+            (p for p in posts if p.get("post_number") == number or p.get("accepted_answer") is True),
+            None,
+        )
+        if accepted is None:
+            accepted = self._find_post(topic, number, posts)
+        opening = self._opening(posts)
+        replies = [
+            p
+            for p in posts
+            if p is not accepted
+            and p is not opening
+            and p.get("post_type", _REGULAR_POST) == _REGULAR_POST
+            and not p.get("hidden")
+            and not p.get("deleted_at")
+        ]
+        replies.sort(key=lambda p: (-_likes(p), p.get("post_number", 0)))
+        answers = [self._answer(topic, accepted, accepted=True)] + [
+            self._answer(topic, p, accepted=False) for p in replies[: self.max_answers]
+        ]
+        extra: dict[str, Any] = {}
+        accepter = accepted_info.get("accepter_name") or accepted_info.get("accepter_username")
+        if accepter:
+            extra["accepted_by"] = accepter
+        item = self._item(topic, opening, kind="qa", answers=answers, extra=extra)
+        item.validate()
+        return item
+
+    def _story(self, topic: Mapping[str, Any]) -> Item:
+        opening = self._opening(self._posts(topic))
+        item = self._item(topic, opening, kind="story")
+        url = self._post_url(topic, opening)
+        item.quote = first_sentence(item.body)
+        item.consent = public_post_consent(parse_date(opening["created_at"]), url)
+        item.validate()
+        return item
+
+    def _item(
+        self,
+        topic: Mapping[str, Any],
+        opening: Mapping[str, Any],
+        *,
+        kind: str,
+        answers: list[Answer] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Item:
+        topic_id = topic["id"]
+        url = self._topic_url(topic.get("slug"), topic_id)
+        return Item(
+            id=f"discourse:{self.host}:{topic_id}",
+            kind=kind,
+            status="pending",
+            title=plain(str(topic.get("title") or ""), mask=self.mask) or f"Topic {topic_id}",
+            date=parse_date(topic.get("created_at") or opening["created_at"]),
+            language=self.language,
+            tags=_tags(topic.get("tags")),
+            body=sanitize_html(str(opening.get("cooked") or ""), base_url=url, mask=self.mask),
+            author=self._person(opening),
+            answers=answers or [],
+            source=Source(
+                name=self.name,
+                type=self.type,
+                url=url,
+                harvested=self.context.now,
+                extra=dict(extra or {}),
+            ),
+        )
+
+    def _answer(self, topic: Mapping[str, Any], post: Mapping[str, Any], *, accepted: bool) -> Answer:
+        url = self._post_url(topic, post)
+        return Answer(
+            body=sanitize_html(str(post.get("cooked") or ""), base_url=url, mask=self.mask),
+            author=self._person(post),
+            url=url,
+            date=parse_date(post["created_at"]) if post.get("created_at") else None,
+            accepted=accepted,
+            score=_likes(post),
+        )
+
+    # -- posts -----------------------------------------------------------------------------------
+
+    def _posts(self, topic: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        posts = topic["post_stream"].get("posts") or []
+        return [p for p in posts if isinstance(p, Mapping)]
+
+    def _opening(self, posts: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+        opening = next((p for p in posts if p.get("post_number") == 1), None)
+        if opening is None:
+            raise _Skip("the opening post is missing from the topic")
+        return opening
+
+    def _find_post(
+        self, topic: Mapping[str, Any], number: int, posts: list[Mapping[str, Any]]
+    ) -> Mapping[str, Any]:
+        """Fetch the accepted post when it is not in the topic's first chunk of posts.
+
+        Only post ids are listed in ``post_stream.stream``; a post's number is usually its place
+        in the stream plus one (deleted posts shift it), so ids are asked for nearest first.
+        """
+        loaded = {p.get("id") for p in posts}
+        place = {i: index for index, i in enumerate(topic["post_stream"].get("stream") or [])}
+        stream = sorted(
+            (i for i in place if i not in loaded), key=lambda i: abs(place[i] - (number - 1))
+        )
+        for start in range(0, len(stream), _CHUNK):
+            query = "&".join(f"post_ids[]={i}" for i in stream[start : start + _CHUNK])
+            data = self._get_json(self._absolute(f"/t/{topic['id']}/posts.json?{query}"))
+            chunk = (data.get("post_stream") or {}).get("posts") or []
+            posts.extend(p for p in chunk if isinstance(p, Mapping))
+            for post in chunk:
+                if post.get("post_number") == number or post.get("accepted_answer") is True:
+                    return post
+        raise _Skip(f"accepted post #{number} was not found in the topic")
+
+    def _person(self, post: Mapping[str, Any]) -> Any:
+        username = post.get("username")
+        name = post.get("name") or post.get("display_username") or username
+        url = self._absolute(f"/u/{_quote(username)}") if username else None
+        return person_or_ghost(name, url)
+
+    # -- URLs and requests -----------------------------------------------------------------------
+
+    def _absolute(self, path: str) -> str:
+        return urllib.parse.urljoin(self.base + "/", path.lstrip("/"))
+
+    def _topic_url(self, slug: Any, topic_id: int) -> str:
+        return self._absolute(f"/t/{slug}/{topic_id}" if slug else f"/t/{topic_id}")
+
+    def _post_url(self, topic: Mapping[str, Any], post: Mapping[str, Any]) -> str:
+        return f"{self._topic_url(topic.get('slug'), topic['id'])}/{post.get('post_number', 1)}"
+
+    def _get_json(self, url: str) -> Any:
+        try:
+            return self.http.get(url, headers=self.headers).json()
+        except FetchError as exc:
+            raise HarvestError(self.name, str(exc)) from None
+
+    def _warn(self, message: str) -> None:
+        if self.context.warn:
+            self.context.warn(message)
+        else:
+            log.warning("%s", message)
+
+
+class _Skip(Exception):
+    """A topic that is left out, with the reason."""
+
+
+def _likes(post: Mapping[str, Any]) -> int:
+    """A post's likes: ``like_count`` on newer forums, else the like entry of actions_summary."""
+    count = post.get("like_count")
+    if isinstance(count, int):
+        return count
+    for action in post.get("actions_summary") or []:
+        if isinstance(action, Mapping) and action.get("id") == _LIKE_ACTION:
+            return int(action.get("count") or 0)
+    return 0
+
+
+def _tags(value: Any) -> list[str]:
+    """Topic tags: a list of names, or (since 2023) of ``{id, name, slug}`` objects."""
+    tags = []
+    for tag in value or []:
+        name = tag.get("name") if isinstance(tag, Mapping) else tag
+        if isinstance(name, str) and name.strip():
+            tags.append(name.strip())
+    return tags
+
+
+def _json_path(more_topics_url: str) -> str:
+    """``more_topics_url`` as the JSON endpoint: newer forums give ``/latest?page=1``."""
+    parts = urllib.parse.urlsplit(more_topics_url)
+    path = parts.path if parts.path.endswith(".json") else parts.path.rstrip("/") + ".json"
+    return urllib.parse.urlunsplit(("", "", path, parts.query, ""))
+
+
+def _quote(value: Any) -> str:
+    return urllib.parse.quote(str(value), safe="")
