@@ -300,18 +300,26 @@ def _print_summary(
     out.print(table)
     for report in reports:
         if report.failure:
-            out.print(f"[red]✗ {escape(report.failure)}[/red]")
+            out.print(f"[red]✗ {escape(report.failure)}[/red]", soft_wrap=True)
         skipped = Counter(r for o, _, r in report.details if o == "skipped")
         for reason, count in sorted(skipped.items()):
-            out.print(f"  {escape(report.name)}: skipped {count}× {escape(reason)}")
+            out.print(f"  {escape(report.name)}: skipped {count}× {escape(reason)}", soft_wrap=True)
         for outcome, where, reason in report.details:
             if outcome == "kept":
-                out.print(f"  {escape(report.name)}: kept {escape(where)}: {escape(reason)}")
+                out.print(
+                    f"  {escape(report.name)}: kept {escape(where)}: {escape(reason)}",
+                    soft_wrap=True,
+                )
             elif outcome == "error":
-                out.print(f"  [red]{escape(report.name)}: error {escape(where)}: "
-                          f"{escape(reason)}[/red]")
+                out.print(
+                    f"  [red]{escape(report.name)}: error {escape(where)}: {escape(reason)}[/red]",
+                    soft_wrap=True,
+                )
         for warning in report.warnings:
-            out.print(f"  [yellow]{escape(report.name)}: warning: {escape(warning)}[/yellow]")
+            out.print(
+                f"  [yellow]{escape(report.name)}: warning: {escape(warning)}[/yellow]",
+                soft_wrap=True,
+            )
 
 
 def _config_failure(exc: HarvestError) -> click.exceptions.Exit:

@@ -33,6 +33,7 @@ import dataclasses
 import enum
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ KIND_FOLDERS = {"story": "stories", "qa": "questions", "newsletter": "newsletter
 #: Set by adapters in ``source.extra`` when the record had no date of its own, so the store keeps
 #: the date first written instead of treating each run's fallback date as an upstream change.
 UNDATED = "undated"
+
+_ID_LINE = re.compile(r"^id:[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
 
 
 class Outcome(enum.StrEnum):
@@ -90,6 +93,7 @@ class ItemStore:
         self.dry_run = dry_run
         self._index: dict[str, Path] | None = None
         self._claimed: set[Path] = set()
+        self._slugs: set[tuple[str, str]] = set()
         self._seen_this_run: set[str] = set()
 
     # -- index -----------------------------------------------------------------------------------
@@ -115,6 +119,8 @@ class ItemStore:
                     yield item_id, path
                 continue
             if item is not None:
+                # Slugs make URLs: unique per kind, whatever the date.
+                self._slugs.add((item.kind, item.url_slug))
                 yield item.id, path
 
     def remove_stale_temporaries(self) -> list[Path]:
@@ -159,13 +165,14 @@ class ItemStore:
         prefix = item.date.strftime("%Y-%m-%d")
         slug, path = base, folder / f"{prefix}-{base}.md"
         counter = 1
-        while path in self._claimed or path.exists():
+        while (item.kind, slug) in self._slugs or path in self._claimed or path.exists():
             counter += 1
             slug = f"{base}-{counter}"
             path = folder / f"{prefix}-{slug}.md"
         item = dataclasses.replace(item, slug=slug, path=None)
         text = _render_with_digest(item, self._display(path))
         self._claimed.add(path)
+        self._slugs.add((item.kind, slug))
         if not self.dry_run:
             with locked(path):
                 atomic_write(path, text)
@@ -190,20 +197,16 @@ class ItemStore:
             new_digest = Item.from_text(new_text, path=display).source.digest  # type: ignore[union-attr]
             if new_digest == stored:
                 return StoreResult(Outcome.UNCHANGED, item.id, path=path)
-            if current.status == "rejected":
-                return StoreResult(
-                    Outcome.KEPT, item.id, path=path, reason="rejected; upstream changed"
-                )
-            if stored is None or current.digest() != stored:
-                return StoreResult(
-                    Outcome.KEPT, item.id, path=path, reason="edited by an editor; upstream changed"
-                )
             if current.status != "pending":
                 return StoreResult(
                     Outcome.KEPT,
                     item.id,
                     path=path,
                     reason=f"status is {current.status}; upstream changed",
+                )
+            if stored is None or current.digest() != stored:
+                return StoreResult(
+                    Outcome.KEPT, item.id, path=path, reason="edited by an editor; upstream changed"
                 )
             if not self.dry_run:
                 atomic_write(path, new_text)
@@ -233,10 +236,12 @@ def _render_with_digest(item: Item, display: str) -> str:
 
 
 def _raw_id(text: str) -> str | None:
+    """The ``id`` of a file the model rejects, even when its YAML no longer parses."""
     try:
         meta = frontmatter.loads(text).metadata
     except (yaml.YAMLError, ValueError, TypeError):
-        return None
+        match = _ID_LINE.search(text.split("\n---", 1)[0])
+        return match.group(1).strip().strip("'\"") if match else None
     value = meta.get("id") if isinstance(meta, dict) else None
     return value if isinstance(value, str) and value else None
 
