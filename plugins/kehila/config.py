@@ -2,16 +2,49 @@
 
 Options are flat and grouped by feature prefix, each feature switched on by a bool of the same
 name (as Material's blog does): ``stories``, then ``stories_title``, ``stories_url_format``.
+Every option is documented in the README's ``## Configuration`` section, one table per feature.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import posixpath
+
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+#: Placeholders an item URL format may use.
+_ITEM_PLACEHOLDERS = {
+    "slug": "a-slug",
+    "id": "an-id",
+    "kind": "story",
+    "date": dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+}
+#: Placeholders of the page URL formats other than items'.
+_OTHER_PLACEHOLDERS = {"slug": "a-tag", "year": 2025, "section": "stories"}
+
+FEED_FORMATS = ("atom", "rss", "json")
+
+
+def _check_site_path(value: str, example: str) -> None:
+    """Reject paths that would leave the site or be absolute (the same rule for every path)."""
+    normal = posixpath.normpath(value) if value else ""
+    if (
+        not value
+        or value.startswith("/")
+        or value.endswith("/")
+        or normal != value
+        or normal.startswith("..")
+        or "\\" in value
+    ):
+        raise base.ValidationError(
+            f"Expected a site path without leading or trailing '/', such as '{example}', "
+            f"but received: {value!r}"
+        )
+
 
 class UrlFormat(c.Type):
-    """A URL format with ``{slug}`` (and optionally ``{date:%Y}``, ``{id}``) placeholders."""
+    """A URL format of item pages with ``{slug}`` (and optionally ``{date:%Y}``, ``{id}``)."""
 
     def __init__(self, default: str) -> None:
         super().__init__(str, default=default)
@@ -22,7 +55,62 @@ class UrlFormat(c.Type):
             raise base.ValidationError(
                 f"Expected a URL format containing '{{slug}}' but received: {value!r}"
             )
+        _check_format(value, _ITEM_PLACEHOLDERS, "{slug}, {id}, {kind} and {date:...}")
+        _check_site_path(value, self.default)
         return value
+
+
+class PageUrlFormat(c.Type):
+    """A URL format of a generated page family, e.g. ``tags/{slug}`` or ``newsletter/{year}``."""
+
+    def __init__(self, default: str, placeholder: str) -> None:
+        super().__init__(str, default=default)
+        self.placeholder = placeholder
+
+    def run_validation(self, value: object) -> str:
+        value = super().run_validation(value)
+        if f"{{{self.placeholder}}}" not in value:
+            raise base.ValidationError(
+                f"Expected a URL format containing '{{{self.placeholder}}}' but received: {value!r}"
+            )
+        _check_format(value, _OTHER_PLACEHOLDERS, f"{{{self.placeholder}}}")
+        _check_site_path(value, self.default)
+        return value
+
+
+class SitePath(c.Type):
+    """A path inside the site such as ``stories`` or ``stories/wall`` (no leading slash)."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__(str, default=default)
+
+    def run_validation(self, value: object) -> str:
+        value = super().run_validation(value)
+        _check_site_path(value, self.default)
+        return value
+
+
+class PositiveInt(c.Type):
+    """A whole number of at least one (items per page, list lengths)."""
+
+    def __init__(self, default: int) -> None:
+        super().__init__(int, default=default)
+
+    def run_validation(self, value: object) -> int:
+        if isinstance(value, bool) or (isinstance(value, int) and value < 1):
+            raise base.ValidationError(
+                f"Expected a whole number of at least 1 but received: {value!r}"
+            )
+        return super().run_validation(value)
+
+
+def _check_format(value: str, placeholders: dict[str, object], allowed: str) -> None:
+    try:
+        value.format(**placeholders)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        raise base.ValidationError(
+            f"Expected a URL format with only the placeholders {allowed} but received: {value!r}"
+        ) from None
 
 
 class KehilaConfig(base.Config):
@@ -35,19 +123,60 @@ class KehilaConfig(base.Config):
     # Home page
     home = c.Type(bool, default=True)
     home_title = c.Type(str, default="Community hub")
-    home_latest = c.Type(int, default=5)
+    home_featured = PositiveInt(default=3)
+    home_latest = PositiveInt(default=5)
 
-    # Success stories
+    # Success stories: index with cards, one page per story
     stories = c.Type(bool, default=True)
     stories_title = c.Type(str, default="Success stories")
+    stories_url = SitePath(default="stories")
     stories_url_format = UrlFormat(default="stories/{slug}")
+    stories_per_page = PositiveInt(default=12)
 
-    # Questions and answers
+    # Wall of love: every story's quote on one page, filterable by tag
+    wall = c.Type(bool, default=True)
+    wall_title = c.Type(str, default="Wall of love")
+    wall_url = SitePath(default="stories/wall")
+    wall_max = PositiveInt(default=200)
+
+    # Questions and answers: knowledge base by tag, one page per thread
     questions = c.Type(bool, default=True)
     questions_title = c.Type(str, default="Questions & answers")
+    questions_url = SitePath(default="questions")
     questions_url_format = UrlFormat(default="questions/{slug}")
+    questions_per_page = PositiveInt(default=20)
 
-    # Newsletter archive
+    # Newsletter archive: issues by year, permanent URLs from date and stored slug
     newsletter = c.Type(bool, default=True)
     newsletter_title = c.Type(str, default="Newsletter archive")
+    newsletter_url = SitePath(default="newsletter")
     newsletter_url_format = UrlFormat(default="newsletter/{date:%Y}/{slug}")
+    newsletter_years = c.Type(bool, default=True)
+    newsletter_year_url_format = PageUrlFormat(default="newsletter/{year}", placeholder="year")
+
+    # Tags: one page per tag across kinds, and an index of all tags
+    tags = c.Type(bool, default=True)
+    tags_title = c.Type(str, default="Tags")
+    tags_url = SitePath(default="tags")
+    tags_url_format = PageUrlFormat(default="tags/{slug}", placeholder="slug")
+
+    # Feeds: Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter
+    feeds = c.Type(bool, default=True)
+    feeds_formats = c.ListOfItems(c.Choice(FEED_FORMATS), default=list(FEED_FORMATS))
+    feeds_url_format = PageUrlFormat(default="feeds/{section}", placeholder="section")
+    feeds_max = PositiveInt(default=20)
+
+    # Structured data (JSON-LD) in every generated page's <head>
+    jsonld = c.Type(bool, default=True)
+
+    # Ledger of published URLs, so that old URLs redirect instead of breaking
+    ledger = c.Type(bool, default=True)
+    ledger_file = SitePath(default=".kehila/urls.json")
+    ledger_removed_title = c.Type(str, default="This item was removed")
+
+    # Editors' preview of pending items on `mkdocs serve`
+    preview_pending = c.Type(bool, default=True)
+
+    # Search: Kehila's chunked static search index and header search box (see the README's
+    # "Search and scale"); for small hubs, list Material's `search` plugin instead.
+    search = c.Type(bool, default=True)

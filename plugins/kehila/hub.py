@@ -5,6 +5,15 @@
 ``templates/``. The MkDocs plugin turns them into virtual files; another engine could do the same.
 Only public items (published, not private) are ever rendered, except that an editor's preview
 (``preview_pending``) adds pending items as draft pages with a visible banner.
+
+Generated pages (one generator per view, as Material's blog has):
+
+- a page per item (story, Q&A thread, newsletter issue),
+- the stories index (cards, paginated) and the wall of love (quotes, filterable by tag),
+- the questions knowledge base (topics, then every thread, paginated),
+- the newsletter archive by year (and a page per year), issues linked previous/next,
+- a page per tag across kinds and an index of tags,
+- the home page.
 """
 
 from __future__ import annotations
@@ -12,18 +21,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlsplit
 
 import babel
 import babel.dates
-from markupsafe import Markup
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .content import Catalog
-from .model import Item
+from .model import Item, slugify
 
 KIND_SECTIONS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
+
+#: What each disclosure type says beside a quote (the law of testimonials wants it visible).
+DISCLOSURE_LABELS = {
+    "employee": "Works for us",
+    "paid": "Paid testimonial",
+    "gifted": "Received a free product",
+    "partner": "Business partner",
+}
+
+
+class HubError(ValueError):
+    """Two generated pages would share one path (a configuration mistake)."""
 
 
 @dataclass
@@ -32,16 +55,36 @@ class HubOptions:
 
     home: bool = True
     home_title: str = "Community hub"
+    home_featured: int = 3
     home_latest: int = 5
     stories: bool = True
     stories_title: str = "Success stories"
+    stories_url: str = "stories"
     stories_url_format: str = "stories/{slug}"
+    stories_per_page: int = 12
+    wall: bool = True
+    wall_title: str = "Wall of love"
+    wall_url: str = "stories/wall"
+    wall_max: int = 200
     questions: bool = True
     questions_title: str = "Questions & answers"
+    questions_url: str = "questions"
     questions_url_format: str = "questions/{slug}"
+    questions_per_page: int = 20
     newsletter: bool = True
     newsletter_title: str = "Newsletter archive"
+    newsletter_url: str = "newsletter"
     newsletter_url_format: str = "newsletter/{date:%Y}/{slug}"
+    newsletter_years: bool = True
+    newsletter_year_url_format: str = "newsletter/{year}"
+    tags: bool = True
+    tags_title: str = "Tags"
+    tags_url: str = "tags"
+    tags_url_format: str = "tags/{slug}"
+    feeds: bool = True
+    feeds_formats: list[str] = field(default_factory=lambda: ["atom", "rss", "json"])
+    feeds_url_format: str = "feeds/{section}"
+    feeds_max: int = 20
     use_directory_urls: bool = True
     site_language: str = "en"
 
@@ -58,6 +101,14 @@ class PageSpec:
     """A preview page (pending item on ``serve``): never part of a build."""
     harvested: bool = False
     """The page shows text harvested from strangers: its HTML must be sanitised."""
+    view: str = "item"
+    """What the page is: item, index, wall, tag, tags, year, home or removed."""
+    section: str | None = None
+    """The section (stories, questions, newsletter) the page belongs to, for feeds and crumbs."""
+    crumbs: list[tuple[str, str]] = field(default_factory=list)
+    """Ancestors as (title, src_uri), home first; the page itself is not included."""
+    noindex: bool = False
+    """Search engines should not index the page (pagination, removed items)."""
 
     @property
     def language(self) -> str | None:
@@ -66,6 +117,16 @@ class PageSpec:
     @property
     def direction(self) -> str | None:
         return self.item.direction if self.item else None
+
+
+@dataclass
+class Pager:
+    """Where a paginated page sits among its siblings."""
+
+    number: int
+    count: int
+    newer: str | None
+    older: str | None
 
 
 @dataclass
@@ -82,10 +143,29 @@ class Hub:
         return path.strip("/") + ".md"
 
     def index_uri(self, kind: str) -> str:
-        return f"{KIND_SECTIONS[kind]}/index.md"
+        return f"{self._section_url(kind)}/index.md"
+
+    def wall_uri(self) -> str:
+        return f"{self.options.wall_url}.md"
+
+    def tag_uri(self, tag: str) -> str:
+        return self.options.tags_url_format.format(slug=tag_slug(tag)).strip("/") + ".md"
+
+    def tags_index_uri(self) -> str:
+        return f"{self.options.tags_url}/index.md"
+
+    def year_uri(self, year: int) -> str:
+        return self.options.newsletter_year_url_format.format(year=year).strip("/") + "/index.md"
+
+    def feed_path(self, section: str, fmt: str) -> str:
+        """Site path of a section's feed in one format, e.g. ``feeds/stories.atom.xml``."""
+        base = self.options.feeds_url_format.format(section=section).strip("/")
+        return base + {"atom": ".atom.xml", "rss": ".rss.xml", "json": ".json"}[fmt]
 
     def url_of(self, src_uri: str) -> str:
-        """The site-relative URL MkDocs gives a Markdown source path."""
+        """The site-relative URL MkDocs gives a source path (Markdown or not)."""
+        if not src_uri.endswith(".md"):
+            return src_uri
         stem = src_uri[: -len(".md")]
         if not self.options.use_directory_urls:
             return stem + ".html"
@@ -98,66 +178,265 @@ class Hub:
     def enabled(self, kind: str) -> bool:
         return bool(getattr(self.options, KIND_SECTIONS[kind]))
 
+    def _section_url(self, kind: str) -> str:
+        return getattr(self.options, f"{KIND_SECTIONS[kind]}_url")
+
+    def section_title(self, kind: str) -> str:
+        return getattr(self.options, f"{KIND_SECTIONS[kind]}_title")
+
     # -- pages -----------------------------------------------------------------------------------
 
     def pages(self, *, preview_pending: bool = False) -> list[PageSpec]:
-        """Every page of the hub: item pages, one index per kind, and the home page."""
+        """Every page of the hub.
+
+        Raises:
+            HubError: two pages would be generated at the same path.
+        """
         pages: list[PageSpec] = []
         for kind in KIND_SECTIONS:
             if not self.enabled(kind):
                 continue
-            for item in self.catalog.public(kind):
-                pages.append(self._item_page(item))
+            public = self.catalog.public(kind)
+            for position, item in enumerate(public):
+                # Newest first: the previous (older) issue is the next one in the list.
+                older = public[position + 1] if position + 1 < len(public) else None
+                newer = public[position - 1] if position > 0 else None
+                pages.append(self._item_page(item, older=older, newer=newer))
             if preview_pending:
                 for item in self.catalog.pending(kind):
                     pages.append(self._item_page(item, draft=True))
-            pages.append(self._index_page(kind))
+            pages += self._index_pages(kind)
+        if self.options.stories and self.options.wall:
+            pages.append(self._wall_page())
+        if self.options.newsletter and self.options.newsletter_years:
+            pages += self._year_pages()
+        if self.options.tags:
+            pages += self._tag_pages()
         if self.options.home:
             pages.append(self._home_page())
+        _check_unique(pages)
         return pages
 
-    def _item_page(self, item: Item, *, draft: bool = False) -> PageSpec:
+    def public_items(self) -> list[Item]:
+        """Items of the enabled kinds that the public site shows, newest first."""
+        return [i for i in self.catalog.public() if self.enabled(i.kind)]
+
+    def _crumbs_for(self, item: Item) -> list[tuple[str, str]]:
+        crumbs = self._home_crumb() + [(self.section_title(item.kind), self.index_uri(item.kind))]
+        if item.kind == "newsletter" and self.options.newsletter_years:
+            crumbs.append((str(item.date.year), self.year_uri(item.date.year)))
+        return crumbs
+
+    def _home_crumb(self) -> list[tuple[str, str]]:
+        return [(self.options.home_title, "index.md")] if self.options.home else []
+
+    def _item_page(
+        self,
+        item: Item,
+        *,
+        draft: bool = False,
+        older: Item | None = None,
+        newer: Item | None = None,
+    ) -> PageSpec:
         src_uri = self.src_uri_for(item)
+        crumbs = self._crumbs_for(item)
         markdown = self._render(
             f"{item.kind}.md",
             src_uri,
             item=item,
             draft=draft,
-            index_url=self.index_uri(item.kind),
+            crumbs=crumbs,
+            older=older if item.kind == "newsletter" else None,
+            newer=newer if item.kind == "newsletter" else None,
         )
         return PageSpec(
-            src_uri, item.title, markdown, item=item, draft=draft, harvested=item.source is not None
+            src_uri,
+            item.title,
+            markdown,
+            item=item,
+            draft=draft,
+            harvested=item.source is not None,
+            view="item",
+            section=KIND_SECTIONS[item.kind],
+            crumbs=crumbs,
         )
 
-    def _index_page(self, kind: str) -> PageSpec:
-        src_uri = self.index_uri(kind)
-        title = getattr(self.options, f"{KIND_SECTIONS[kind]}_title")
+    def _index_pages(self, kind: str) -> list[PageSpec]:
+        """The section's index, paginated (the newsletter archive lists every issue by year)."""
+        items = self.catalog.public(kind)
+        title = self.section_title(kind)
+        section = KIND_SECTIONS[kind]
+        per_page = {
+            "story": self.options.stories_per_page,
+            "qa": self.options.questions_per_page,
+            "newsletter": max(len(items), 1),
+        }[kind]
+        base = self._section_url(kind)
+        chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+        uris = [f"{base}/index.md"] + [f"{base}/page/{n}.md" for n in range(2, len(chunks) + 1)]
+        pages = []
+        for number, (uri, chunk) in enumerate(zip(uris, chunks, strict=True), start=1):
+            pager = Pager(
+                number,
+                len(chunks),
+                newer=uris[number - 2] if number > 1 else None,
+                older=uris[number] if number < len(chunks) else None,
+            )
+            page_title = title if number == 1 else f"{title} (page {number})"
+            crumbs = self._home_crumb() + ([(title, uris[0])] if number > 1 else [])
+            markdown = self._render(
+                f"{kind}_index.md",
+                uri,
+                title=page_title,
+                items=chunk,
+                pager=pager,
+                years=_by_year(chunk) if kind == "newsletter" else [],
+                topics=self._topics(kind) if number == 1 else [],
+                feeds=self._feed_links(section, uri),
+            )
+            pages.append(
+                PageSpec(
+                    uri,
+                    page_title,
+                    markdown,
+                    harvested=True,
+                    view="index",
+                    section=section,
+                    crumbs=crumbs,
+                    noindex=number > 1,
+                )
+            )
+        return pages
+
+    def _wall_page(self) -> PageSpec:
+        uri = self.wall_uri()
+        stories = [s for s in self.catalog.public("story") if s.quote][: self.options.wall_max]
+        tags = sorted({tag for s in stories for tag in s.tags}, key=str.casefold)
+        crumbs = self._home_crumb() + [(self.options.stories_title, self.index_uri("story"))]
         markdown = self._render(
-            f"{kind}_index.md", src_uri, title=title, items=self.catalog.public(kind)
+            "wall.md", uri, title=self.options.wall_title, stories=stories, tags=tags
         )
-        return PageSpec(src_uri, title, markdown, harvested=True)
+        return PageSpec(
+            uri,
+            self.options.wall_title,
+            markdown,
+            harvested=True,
+            view="wall",
+            section="stories",
+            crumbs=crumbs,
+        )
+
+    def _year_pages(self) -> list[PageSpec]:
+        pages = []
+        title = self.options.newsletter_title
+        for year, issues in _by_year(self.catalog.public("newsletter")):
+            uri = self.year_uri(year)
+            crumbs = self._home_crumb() + [(title, self.index_uri("newsletter"))]
+            markdown = self._render(
+                "newsletter_year.md", uri, title=f"{title}: {year}", years=[(year, issues)]
+            )
+            pages.append(
+                PageSpec(
+                    uri,
+                    f"{title}: {year}",
+                    markdown,
+                    harvested=True,
+                    view="year",
+                    section="newsletter",
+                    crumbs=crumbs,
+                )
+            )
+        return pages
+
+    def _tag_pages(self) -> list[PageSpec]:
+        by_tag = self.tags_of(self.public_items())
+        pages = []
+        index_uri = self.tags_index_uri()
+        crumbs = self._home_crumb()
+        for tag, items in by_tag.items():
+            uri = self.tag_uri(tag)
+            groups = [
+                (self.section_title(kind), [i for i in items if i.kind == kind])
+                for kind in KIND_SECTIONS
+            ]
+            markdown = self._render(
+                "tag.md", uri, title=tag, groups=[g for g in groups if g[1]], count=len(items)
+            )
+            pages.append(
+                PageSpec(
+                    uri,
+                    tag,
+                    markdown,
+                    harvested=True,
+                    view="tag",
+                    crumbs=crumbs + [(self.options.tags_title, index_uri)],
+                )
+            )
+        markdown = self._render(
+            "tags_index.md",
+            index_uri,
+            title=self.options.tags_title,
+            tags=[(tag, len(items)) for tag, items in by_tag.items()],
+        )
+        pages.append(
+            PageSpec(
+                index_uri,
+                self.options.tags_title,
+                markdown,
+                harvested=True,
+                view="tags",
+                crumbs=crumbs,
+            )
+        )
+        return pages
+
+    def tags_of(self, items: Sequence[Item]) -> dict[str, list[Item]]:
+        """Items by tag, tags in alphabetical order; tags with the same slug are one tag."""
+        by_slug: dict[str, tuple[str, list[Item]]] = {}
+        for item in items:
+            for tag in dict.fromkeys(item.tags):
+                name, members = by_slug.setdefault(tag_slug(tag), (tag, []))
+                if item not in members:
+                    members.append(item)
+        ordered = sorted(by_slug.values(), key=lambda pair: pair[0].casefold())
+        return dict(ordered)
+
+    def _topics(self, kind: str) -> list[tuple[str, int]]:
+        """Tags of one kind with their counts: the knowledge base's table of contents."""
+        if kind != "qa" or not self.options.tags:
+            return []
+        return [(tag, len(items)) for tag, items in self.tags_of(self.catalog.public(kind)).items()]
+
+    def _feed_links(self, section: str, uri: str) -> list[tuple[str, str]]:
+        if not self.options.feeds:
+            return []
+        names = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+        return [(names[fmt], self.feed_path(section, fmt)) for fmt in self.options.feeds_formats]
 
     def _home_page(self) -> PageSpec:
         latest = self.options.home_latest
         stories = self.catalog.public("story") if self.options.stories else []
         featured = [s for s in stories if s.featured] or stories
-        sections = {
-            kind: getattr(self.options, f"{KIND_SECTIONS[kind]}_title")
-            for kind in KIND_SECTIONS
-            if self.enabled(kind)
-        }
+        sections = {kind: self.section_title(kind) for kind in KIND_SECTIONS if self.enabled(kind)}
         markdown = self._render(
             "home.md",
             "index.md",
             title=self.options.home_title,
-            featured=featured[:latest],
+            featured=featured[: self.options.home_featured],
             questions=self.catalog.public("qa")[:latest] if self.options.questions else [],
             newsletter=self.catalog.public("newsletter")[:1] if self.options.newsletter else [],
             counts={kind: len(self.catalog.public(kind)) for kind in sections},
             indexes={kind: self.index_uri(kind) for kind in sections},
             sections=sections,
         )
-        return PageSpec("index.md", self.options.home_title, markdown, harvested=True)
+        return PageSpec("index.md", self.options.home_title, markdown, harvested=True, view="home")
+
+    def removed_page(self, src_uri: str, title: str) -> PageSpec:
+        """The page that stands at the URL of an item that is no longer published."""
+        markdown = self._render("removed.md", src_uri, title=title)
+        return PageSpec(
+            src_uri, title, markdown, view="removed", crumbs=self._home_crumb(), noindex=True
+        )
 
     # -- rendering -------------------------------------------------------------------------------
 
@@ -168,8 +447,17 @@ class Hub:
             uri = self.src_uri_for(target) if isinstance(target, Item) else target
             return relative_url(self.url_of(uri), page_url)
 
+        def tag_link(tag: str) -> str | None:
+            return link(self.tag_uri(tag)) if self.options.tags else None
+
         return self._env.get_template(template).render(
-            link=link, page_url=page_url, options=self.options, **context
+            link=link,
+            tag_link=tag_link,
+            page_url=page_url,
+            options=self.options,
+            wall_link=link(self.wall_uri()) if self.options.stories and self.options.wall else None,
+            tags_link=link(self.tags_index_uri()) if self.options.tags else None,
+            **context,
         )
 
     @cached_property
@@ -185,7 +473,33 @@ class Hub:
         env.filters["date"] = format_date
         env.filters["isodate"] = lambda d: d.date().isoformat()
         env.filters["yaml_str"] = lambda s: Markup(json.dumps(s, ensure_ascii=False))
+        env.filters["host"] = lambda url: urlsplit(url).hostname or url
+        env.filters["tag_slug"] = tag_slug
+        env.globals["disclosure_labels"] = DISCLOSURE_LABELS
         return env
+
+
+def tag_slug(tag: str) -> str:
+    """The URL slug of a tag (tags that slugify alike share one page)."""
+    return slugify(tag) or "tag"
+
+
+def _by_year(items: Sequence[Item]) -> list[tuple[int, list[Item]]]:
+    years: dict[int, list[Item]] = {}
+    for item in items:
+        years.setdefault(item.date.year, []).append(item)
+    return sorted(years.items(), reverse=True)
+
+
+def _check_unique(pages: Sequence[PageSpec]) -> None:
+    seen: dict[str, PageSpec] = {}
+    for page in pages:
+        other = seen.setdefault(page.src_uri, page)
+        if other is not page:
+            raise HubError(
+                f"Two generated pages would be written to '{page.src_uri}': "
+                f"'{other.title}' and '{page.title}'. Change one of the URL options."
+            )
 
 
 def relative_url(target: str, base: str) -> str:

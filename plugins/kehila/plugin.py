@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nh3
@@ -11,9 +12,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from . import jsonld
 from .config import KehilaConfig
 from .content import build_catalog
-from .hub import Hub, HubOptions, PageSpec
+from .feeds import MEDIA_TYPES, build_feeds
+from .fileio import atomic_write
+from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
+from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -26,6 +31,13 @@ REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 
+#: Generated pages that a site's nav may list (all others stay out of it, as items do).
+NAV_VIEWS = frozenset({"home", "index", "wall", "tags"})
+
+#: The plugin's stylesheet and script (the wall's tag filter), shipped in kehila/assets/.
+ASSETS_DIR = Path(__file__).parent / "assets"
+ASSETS = {"css": "assets/kehila/kehila.css", "js": "assets/kehila/kehila.js"}
+
 
 class KehilaPlugin(BasePlugin[KehilaConfig]):
     supports_multiple_instances = False
@@ -34,6 +46,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.is_serve = False
         self.hub: Hub | None = None
         self.pages_by_uri: dict[str, PageSpec] = {}
+        self.ledger: Ledger | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -44,6 +57,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
+        if self.config.feeds and not config.site_url:
+            raise PluginError(
+                "The kehila plugin's feeds need absolute URLs: set 'site_url' in mkdocs.yml, "
+                "or switch feeds off with 'feeds: false'."
+            )
+        if ASSETS["css"] not in config.extra_css:
+            config.extra_css.append(ASSETS["css"])
+            config.extra_javascript.append(ASSETS["js"])
         return config
 
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
@@ -67,7 +88,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
         self.hub = Hub(catalog, self._hub_options(config))
         self.pages_by_uri = {}
-        for spec in self.hub.pages(preview_pending=self.is_serve):
+        try:
+            specs = self.hub.pages(preview_pending=self.is_serve and self.config.preview_pending)
+        except HubError as exc:
+            raise PluginError(str(exc)) from None
+        for spec in specs:
             existing = files.get_file_from_path(spec.src_uri)
             if existing is not None:
                 if spec.item is not None:
@@ -78,10 +103,13 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 # An author-written page (e.g. content/index.md) replaces the generated one.
                 continue
             inclusion = InclusionLevel.DRAFT if spec.draft else InclusionLevel.NOT_IN_NAV
-            if spec.item is None:
+            if spec.item is None and spec.view in NAV_VIEWS and not spec.noindex:
+                # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
             files.append(File.generated(config, spec.src_uri, content=spec.markdown, inclusion=inclusion))
             self.pages_by_uri[spec.src_uri] = spec
+        self._add_ledger_pages(files, config)
+        self._add_feeds_and_assets(files, config)
         return files
 
     def on_page_content(
@@ -96,12 +124,88 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
-        if spec is None or spec.item is None:
+        if spec is None:
             return None
-        language, direction = spec.item.language, spec.item.direction
-        return _HTML_TAG.sub(
-            f'<html lang="{language}" dir="{direction}" class="no-js">', output, count=1
-        )
+        if spec.item is not None:
+            language, direction = spec.item.language, spec.item.direction
+            output = _HTML_TAG.sub(
+                f'<html lang="{language}" dir="{direction}" class="no-js">', output, count=1
+            )
+        return output.replace("</head>", self._head_extras(spec, config) + "\n</head>", 1)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # The ledger only ever records what a real build published (never a serve preview).
+        if not self.config.enabled or self.is_serve or self.ledger is None:
+            return
+        path = Path(config.docs_dir) / self.config.ledger_file
+        text = self.ledger.dumps()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            atomic_write(path, text)
+
+    def _add_ledger_pages(self, files: Files, config: MkDocsConfig) -> None:
+        """Old URLs of items: a redirect to the new URL, or a "removed" page (never a 404)."""
+        self.ledger = None
+        if not self.config.ledger or self.hub is None:
+            return
+        ledger_file = files.get_file_from_path(self.config.ledger_file)
+        if ledger_file is not None:
+            files.remove(ledger_file)
+        path = Path(config.docs_dir) / self.config.ledger_file
+        try:
+            ledger = Ledger.load(path, label=f"{_display_dir(config)}/{self.config.ledger_file}")
+        except LedgerError as exc:
+            raise PluginError(str(exc)) from None
+        current = {
+            self.hub.url_of(uri): spec.item.id
+            for uri, spec in self.pages_by_uri.items()
+            if spec.item is not None and not spec.draft
+        }
+        taken = {file.url for file in files.documentation_pages()} | {f.dest_uri for f in files}
+        plan = ledger.plan(current, taken)
+        site_url = config.site_url or "/"
+        for old, new in plan.redirects.items():
+            target = relative_url(new, old)
+            html = redirect_html(target, site_url.rstrip("/") + "/" + new)
+            files.append(File.generated(config, redirect_path(old), content=html))
+        for old in plan.removed:
+            spec = self.hub.removed_page(src_uri_for_url(old), self.config.ledger_removed_title)
+            files.append(
+                File.generated(
+                    config, spec.src_uri, content=spec.markdown, inclusion=InclusionLevel.NOT_IN_NAV
+                )
+            )
+            self.pages_by_uri[spec.src_uri] = spec
+        self.ledger = plan.ledger
+
+    def _add_feeds_and_assets(self, files: Files, config: MkDocsConfig) -> None:
+        for kind, uri in ASSETS.items():
+            source = str(ASSETS_DIR / f"kehila.{kind}")
+            files.append(File.generated(config, uri, abs_src_path=source))
+        if not self.config.feeds or self.hub is None:
+            return
+        for feed in build_feeds(self.hub, config.site_url or "/", config.site_name):
+            files.append(File.generated(config, feed.path, content=feed.text))
+
+    def _head_extras(self, spec: PageSpec, config: MkDocsConfig) -> str:
+        """JSON-LD, feed links and robots hints for a generated page's <head>."""
+        assert self.hub is not None
+        parts = []
+        if spec.noindex:
+            parts.append('<meta name="robots" content="noindex">')
+        if self.config.feeds and spec.section and spec.view == "index":
+            for fmt in self.config.feeds_formats:
+                path = self.hub.feed_path(spec.section, fmt)
+                href = relative_url(path, self.hub.url_of(spec.src_uri))
+                parts.append(
+                    f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" href="{href}" '
+                    f'title="{spec.title} ({fmt})">'
+                )
+        if self.config.jsonld:
+            data = jsonld.page_data(
+                self.hub, spec, site_url=config.site_url or "/", site_name=config.site_name
+            )
+            parts.append(jsonld.script_tags(data))
+        return "\n".join(p for p in parts if p)
 
     def _hub_options(self, config: MkDocsConfig) -> HubOptions:
         names = HubOptions.__dataclass_fields__.keys()
