@@ -6,9 +6,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from mkdocs.exceptions import Abort
-
 from kehila.config import KehilaConfig
+from mkdocs.exceptions import Abort
 
 from ..conftest import build, write_files
 

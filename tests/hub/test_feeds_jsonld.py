@@ -8,7 +8,6 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-
 from kehila.content import load_catalog
 
 from ..conftest import ROOT
