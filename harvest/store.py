@@ -167,7 +167,9 @@ class ItemStore:
         counter = 1
         while (item.kind, slug) in self._slugs or path in self._claimed or path.exists():
             counter += 1
-            slug = f"{base}-{counter}"
+            # Shorten the base so that the suffix fits in a valid slug (slugify's 60 characters).
+            suffix = f"-{counter}"
+            slug = slugify(base)[: 60 - len(suffix)].rstrip("-_") + suffix
             path = folder / f"{prefix}-{slug}.md"
         item = dataclasses.replace(item, slug=slug, path=None)
         text = _render_with_digest(item, self._display(path))
