@@ -17,7 +17,6 @@ Every check that decides whether an action is allowed runs on the file as read i
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import shlex
 from contextlib import ExitStack
@@ -35,9 +34,31 @@ from .queue import Desk, Entry
 DEFAULT_CONTENT = Path("content")
 
 
+def _detached(value: Any) -> Any:
+    """A copy of a front matter value that can go into another file.
+
+    Dates become plain timezone-aware datetimes (a copied ruamel timestamp would lose its zone).
+    """
+    if isinstance(value, dict):
+        return mapping(**{str(k): _detached(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_detached(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            tzinfo=value.tzinfo or dt.UTC,
+        )
+    return value
+
+
 def now() -> dt.datetime:
     """The current time in UTC, to the second (as dates are written in front matter)."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def hint(desk: Desk, command: str, ident: str, *args: str) -> str:
@@ -49,7 +70,9 @@ def hint(desk: Desk, command: str, ident: str, *args: str) -> str:
 
 
 def consent_hint(desk: Desk, ident: str) -> str:
-    return hint(desk, "consent", ident, "--method", "|".join(CONSENT_METHODS), "--date", "YYYY-MM-DD")
+    return hint(
+        desk, "consent", ident, "--method", "|".join(CONSENT_METHODS), "--date", "YYYY-MM-DD"
+    )
 
 
 def disclosure_hint(desk: Desk, ident: str) -> str:
@@ -73,7 +96,10 @@ def approve(desk: Desk, entry: Entry) -> str:
         if meta.get("kind") == "story":
             missing = [name for name in ("consent", "disclosure") if meta.get(name) is None]
             if missing:
-                fixes = {"consent": consent_hint(desk, ident), "disclosure": disclosure_hint(desk, ident)}
+                fixes = {
+                    "consent": consent_hint(desk, ident),
+                    "disclosure": disclosure_hint(desk, ident),
+                }
                 lines = [
                     f"cannot approve {ident} ({entry.path}): "
                     f"a published story must record its {' and '.join(missing)}."
@@ -114,7 +140,9 @@ def record_consent(
 ) -> None:
     """Record how and when the author agreed to publication (replaces an earlier record)."""
     value = mapping(method=method, date=date, note=note, url=url)
-    update_item(_path(desk, entry), lambda meta: set_field(meta, "consent", value), display=entry.path)
+    update_item(
+        _path(desk, entry), lambda meta: set_field(meta, "consent", value), display=entry.path
+    )
 
 
 def record_disclosure(desk: Desk, entry: Entry, kind: str, *, text: str | None = None) -> None:
@@ -151,26 +179,28 @@ def merge(desk: Desk, keep: Entry, other: Entry, *, when: dt.datetime | None = N
             into = meta.get("merged_into")
             if into is not None and into != keep_id:
                 raise DeskError(f"{other_id} was already merged into {into}")
-            taken.update({k: copy.deepcopy(meta.get(k)) for k in ("source", "consent", "disclosure", "tags")})
+            taken.update(
+                {k: _detached(meta.get(k)) for k in ("source", "consent", "disclosure", "tags")}
+            )
 
         update_locked(other_path, read_other, display=other.path)
 
         def change_keep(meta: CommentedMap) -> list[str]:
-            filled = []
+            filled: list[str] = []
             merged = meta.get("merged")
             if merged is None:
                 merged = CommentedSeq()
-                set_field(meta, "merged", merged)
             if any(isinstance(m, dict) and m.get("id") == other_id for m in merged):
                 return filled
-            record = mapping(id=other_id, date=stamp)
-            if taken.get("source") is not None:
-                record["source"] = taken["source"]
-            merged.append(record)
             for name in ("consent", "disclosure"):
                 if meta.get(name) is None and taken.get(name) is not None:
                     set_field(meta, name, taken[name])
                     filled.append(name)
+            record = mapping(id=other_id, date=stamp)
+            if taken.get("source") is not None:
+                record["source"] = taken["source"]
+            merged.append(record)
+            set_field(meta, "merged", merged)
             tags = meta.get("tags")
             extra = [t for t in taken.get("tags") or [] if isinstance(tags, list) and t not in tags]
             if extra:
@@ -184,7 +214,9 @@ def merge(desk: Desk, keep: Entry, other: Entry, *, when: dt.datetime | None = N
             if meta.get("merged_into") == keep_id:
                 return
             set_field(meta, "status", "rejected")
-            set_field(meta, "rejected", mapping(reason=f"duplicate, merged into {keep_id}", date=stamp))
+            set_field(
+                meta, "rejected", mapping(reason=f"duplicate, merged into {keep_id}", date=stamp)
+            )
             set_field(meta, "merged_into", keep_id)
 
         update_locked(other_path, change_other, display=other.path)

@@ -89,7 +89,9 @@ def check_links(desk: Desk) -> list[Problem]:
                 continue
             if not parts.path.endswith(".md"):
                 continue
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(item.path), unquote(parts.path)))
+            resolved = posixpath.normpath(
+                posixpath.join(posixpath.dirname(item.path), unquote(parts.path))
+            )
             shown = f"link to '{target}'"
             if not resolved.startswith(root.rstrip("/") + "/") and root != ".":
                 problems.append(Problem(item.path, f"{shown} points outside {root}/"))
@@ -112,7 +114,11 @@ def load_tag_names(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[P
     path = content_dir / TAGS_FILE
     shown = path.as_posix()
     if not path.is_file():
-        return {}, [Problem(shown, "file not found: it names each tag per language (tag -> language -> name)")]
+        return {}, [
+            Problem(
+                shown, "file not found: it names each tag per language (tag -> language -> name)"
+            )
+        ]
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -124,11 +130,15 @@ def load_tag_names(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[P
     names: dict[str, dict[str, str]] = {}
     problems = []
     for tag, value in data.items():
+        if value is None:
+            value = {}  # a tag listed without names yet
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
         ):
             problems.append(
-                Problem(shown, f"tag '{tag}': expected a mapping of language -> name, got {value!r}")
+                Problem(
+                    shown, f"tag '{tag}': expected a mapping of language -> name, got {value!r}"
+                )
             )
             continue
         names[str(tag)] = value

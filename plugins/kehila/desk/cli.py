@@ -51,7 +51,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     try:
         return parse_date(value)
     except (TypeError, ValueError):
-        raise click.BadParameter(f"expected an ISO 8601 date such as 2025-03-14, got {value!r}") from None
+        raise click.BadParameter(
+            f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
+        ) from None
 
 
 def _error(message: str) -> None:
@@ -88,7 +90,12 @@ def _resolve(desk: Desk, ident: str) -> Entry:
 @click.group(invoke_without_command=True)
 @_content_option()
 @click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
-@click.option("--source", "source", metavar="NAME", help="Only items from this source ('manual' for hand-written).")
+@click.option(
+    "--source",
+    "source",
+    metavar="NAME",
+    help="Only items from this source ('manual' for hand-written).",
+)
 @click.option("--language", metavar="TAG", help="Only items in this language (e.g. en, he).")
 @click.option("--tag", metavar="TAG", help="Only items with this tag.")
 @click.option(
@@ -167,7 +174,8 @@ def review(
                 "tags": i.tags,
                 "flags": desk.flags(i),
                 "duplicates": [
-                    {"id": other, "similarity": score} for other, score in desk.duplicates.get(i.id, [])
+                    {"id": other, "similarity": score}
+                    for other, score in desk.duplicates.get(i.id, [])
                 ],
             }
             for i in items
@@ -180,7 +188,11 @@ def review(
     details = ", ".join(f"{n} {flag}" for flag, n in flagged.items() if n)
     pending = len(desk.queue())
     shown = f"{len(items)} of {pending}" if len(items) != pending else str(pending)
-    console.print(f"{shown} pending item{'s' if pending != 1 else ''}" + (f" (flags: {details})" if details else "") + ".")
+    console.print(
+        f"{shown} pending item{'s' if pending != 1 else ''}"
+        + (f" (flags: {details})" if details else "")
+        + "."
+    )
 
 
 @review.command()
@@ -196,21 +208,27 @@ def show(ctx: click.Context, ident: str, content_dir: Path | None) -> None:
     make_console().print(item_panel(desk, _resolve(desk, ident)))
 
 
-def _each(ctx: click.Context, content_dir: Path | None, idents: tuple[str, ...],
-          act: Callable[[Desk, Entry], str]) -> None:
+def _each(
+    ctx: click.Context,
+    content_dir: Path | None,
+    idents: tuple[str, ...],
+    act: Callable[[Desk, Entry], str],
+) -> None:
     """Run ``act`` on every item; report each; exit 1 if any was refused."""
     desk = _desk(ctx, content_dir)
-    console = make_console()
     failed = 0
     for ident in idents:
         try:
             entry = desk.resolve(ident)
-            console.print(Text(f"{entry.id}: {act(desk, entry)} ({entry.path})"))
+            click.echo(f"{entry.id}: {act(desk, entry)} ({entry.path})")
         except DeskError as exc:
             _error(str(exc))
             failed += 1
     if len(idents) > 1:
-        console.print(f"{len(idents) - failed} of {len(idents)} done" + (f", {failed} refused." if failed else "."))
+        click.echo(
+            f"{len(idents) - failed} of {len(idents)} done"
+            + (f", {failed} refused." if failed else ".")
+        )
     if failed:
         sys.exit(1)
 
@@ -233,7 +251,9 @@ def approve(ctx: click.Context, idents: tuple[str, ...], content_dir: Path | Non
 @click.option("--reason", required=True, help="Why the items are rejected (kept in front matter).")
 @_content_option(None)
 @click.pass_context
-def reject(ctx: click.Context, idents: tuple[str, ...], reason: str, content_dir: Path | None) -> None:
+def reject(
+    ctx: click.Context, idents: tuple[str, ...], reason: str, content_dir: Path | None
+) -> None:
     """Reject items: status: rejected, with `rejected: {reason, date}`.
 
     Rejected items stay on disk, so a later harvest never brings them back.
@@ -243,17 +263,35 @@ def reject(ctx: click.Context, idents: tuple[str, ...], reason: str, content_dir
 
 @review.command()
 @click.argument("ident", metavar="ID")
-@click.option("--method", type=click.Choice(CONSENT_METHODS), required=True,
-              help="How the author agreed: a form answer, an email, or a public post.")
-@click.option("--date", "date", required=True, callback=_date, metavar="DATE",
-              help="When the author agreed (ISO 8601, e.g. 2025-11-03).")
+@click.option(
+    "--method",
+    type=click.Choice(CONSENT_METHODS),
+    required=True,
+    help="How the author agreed: a form answer, an email, or a public post.",
+)
+@click.option(
+    "--date",
+    "date",
+    required=True,
+    callback=_date,
+    metavar="DATE",
+    help="When the author agreed (ISO 8601, e.g. 2025-11-03).",
+)
 @click.option("--note", help="A note on the consent, e.g. the wording the author agreed to.")
 @click.option("--url", help="Where the consent can be seen (e.g. the public post).")
 @_content_option(None)
 @click.pass_context
-def consent(ctx: click.Context, ident: str, method: str, date: dt.datetime, note: str | None,
-            url: str | None, content_dir: Path | None) -> None:
+def consent(
+    ctx: click.Context,
+    ident: str,
+    method: str,
+    date: dt.datetime,
+    note: str | None,
+    url: str | None,
+    content_dir: Path | None,
+) -> None:
     """Record the author's consent to publication (replaces an earlier record)."""
+
     def act(desk: Desk, entry: Entry) -> str:
         actions.record_consent(desk, entry, method=method, date=date, note=note, url=url)
         return f"consent recorded ({method}, {date.date().isoformat()})"
@@ -267,9 +305,11 @@ def consent(ctx: click.Context, ident: str, method: str, date: dt.datetime, note
 @click.option("--text", help="The disclosure as readers will see it, e.g. 'Received a free year.'")
 @_content_option(None)
 @click.pass_context
-def disclose(ctx: click.Context, ident: str, kind: str, text: str | None,
-             content_dir: Path | None) -> None:
+def disclose(
+    ctx: click.Context, ident: str, kind: str, text: str | None, content_dir: Path | None
+) -> None:
     """Record the author's connection to the brand: employee, paid, gifted, partner or none."""
+
     def act(desk: Desk, entry: Entry) -> str:
         actions.record_disclosure(desk, entry, kind, text=text)
         return f"disclosure recorded ({kind})"
@@ -296,17 +336,22 @@ def merge(ctx: click.Context, keep: str, other: str, content_dir: Path | None) -
     except DeskError as exc:
         _fail(str(exc))
     extra = f"; took {', '.join(filled)} from it" if filled else ""
-    make_console().print(Text(f"merged {b.id} into {a.id}{extra}; {b.path} is now rejected."))
+    click.echo(f"merged {b.id} into {a.id}{extra}; {b.path} is now rejected.")
 
 
-# -- kehila stats -----------------------------------------------------------------------------------
+# -- kehila stats ------------------------------------------------------------------------------
 
 
 @click.command()
 @_content_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON (for dashboards).")
-@click.option("--at", "at", callback=_date, metavar="DATE",
-              help="Measure queue waits up to this moment instead of now (ISO 8601).")
+@click.option(
+    "--at",
+    "at",
+    callback=_date,
+    metavar="DATE",
+    help="Measure queue waits up to this moment instead of now (ISO 8601).",
+)
 @click.pass_context
 def stats(ctx: click.Context, content_dir: Path, as_json: bool, at: dt.datetime | None) -> None:
     """Counts by kind, status, source and language; queue waits; stories without consent."""
@@ -321,7 +366,10 @@ def stats(ctx: click.Context, content_dir: Path, as_json: bool, at: dt.datetime 
     for _ in keys:
         grid.add_column()
     grid.add_row(*[_counts_table(data, key) for key in keys])
-    console.print(f"{data['items']} items" + (f", {data['invalid']} invalid (run `kehila check`)" if data["invalid"] else ""))
+    console.print(
+        f"{data['items']} items"
+        + (f", {data['invalid']} invalid (run `kehila check`)" if data["invalid"] else "")
+    )
     console.print(grid)
     queue = data["queue"]
     if queue["pending"]:
@@ -347,7 +395,7 @@ def _counts_table(data: dict[str, Any], key: str) -> Table:
     return table
 
 
-# -- kehila check -----------------------------------------------------------------------------------
+# -- kehila check ------------------------------------------------------------------------------
 
 
 @click.command()
@@ -374,10 +422,21 @@ def check(ctx: click.Context, content_dir: Path) -> None:
     files = len({p.path for p in problems})
     if problems:
         console.print(
-            Text(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}.", style="red")
+            Text(
+                f"{_plural(len(problems), 'problem')} in {_plural(files, 'file')}.",
+                style="red",
+            )
         )
         sys.exit(1)
-    console.print(Text(f"All {len(desk.entries)} items are valid; links and tag names are fine.", style="green"))
+    console.print(
+        Text(
+            f"All {len(desk.entries)} items are valid; links and tag names are fine.", style="green"
+        )
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def register(group: click.Group) -> None:

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from ..model import Item
 
 #: Similarity (0-100) from which two texts count as the same story.
-DEFAULT_THRESHOLD = 90.0
+DEFAULT_THRESHOLD = 95.0
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -58,7 +58,9 @@ def author_key(item: Item) -> str | None:
     return name or None
 
 
-def find_duplicates(items: list[Item], *, threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
+def find_duplicates(
+    items: list[Item], *, threshold: float = DEFAULT_THRESHOLD
+) -> list[DuplicatePair]:
     """Every pair of items by the same author whose texts are at least ``threshold`` similar.
 
     Items already merged into another one (``merged_into``) are left out. Pairs come best first.

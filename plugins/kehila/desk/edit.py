@@ -37,7 +37,7 @@ class DeskError(Exception):
 
 def _represent_datetime(representer: RoundTripRepresenter, value: dt.datetime) -> Any:
     # Written the way the content model writes dates (2025-03-14T09:30:00Z), as a plain scalar.
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     text = value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return representer.represent_scalar("tag:yaml.org,2002:timestamp", text)
 

@@ -33,12 +33,12 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
         fresh = Desk.load(desk.content_dir, threshold=desk.threshold)
         entry = next((e for e in fresh.entries if e.id == ids[position]), None)
         if entry is None:
-            console.print(f"[yellow]{ids[position]} is gone, skipping[/]")
+            console.print(Text(f"{ids[position]} is gone, skipping", style="yellow"))
             position += 1
             continue
         console.rule(f"{position + 1}/{total}")
         console.print(item_panel(fresh, entry))
-        console.print(KEYS)
+        console.print(Text(KEYS))
         key = click.getchar().lower()
         if key in ("q", "\x03", "\x04"):
             console.print("quit")
@@ -46,22 +46,22 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
         try:
             if key == "a":
                 result = actions.approve(fresh, entry)
-                console.print(f"[green]approved[/] {entry.id} ({result})")
+                console.print(Text(f"approved {entry.id} ({result})", style="green"))
                 tally["approved"] += 1
             elif key == "r":
                 reason = click.prompt("Reason for rejecting", prompt_suffix=": ")
                 actions.reject(fresh, entry, reason)
-                console.print(f"[red]rejected[/] {entry.id}")
+                console.print(Text(f"rejected {entry.id}", style="red"))
                 tally["rejected"] += 1
             elif key == "s":
-                console.print(f"skipped {entry.id}")
+                console.print(Text(f"skipped {entry.id}"))
                 tally["skipped"] += 1
             elif key == "e":
                 click.edit(filename=str(Path(entry.path)))
-                console.print(f"edited {entry.path}")
+                console.print(Text(f"edited {entry.path}"))
                 continue
             else:
-                console.print(f"[yellow]unknown key {key!r}[/]: {KEYS}")
+                console.print(Text(f"unknown key {key!r}: {KEYS}", style="yellow"))
                 continue
         except DeskError as exc:
             console.print(Text(str(exc), style="red"))

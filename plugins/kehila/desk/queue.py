@@ -30,7 +30,7 @@ UPSTREAM_CHANGED = "upstream_changed"
 
 @dataclass
 class Entry:
-    """One item file as the desk sees it: valid (``item``) or not (``error``), and its raw fields."""
+    """One item file as the desk sees it: valid (``item``) or not (``error``), with raw fields."""
 
     path: str
     meta: dict[str, Any]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+from pathlib import PurePosixPath
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -37,9 +37,13 @@ def flag_text(flags: list[str]) -> Text:
 
 
 def queue_table(desk: Desk, items: list[Item]) -> Table:
-    """One line per item: id, kind, title, source, date, language and flags."""
+    """One line per item: file name, kind, title, source, date, language and flags.
+
+    Items are named by their file name (without ``.md``): shorter than most ids, and every
+    review command accepts it.
+    """
     table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("ID", no_wrap=True, style="bold")
+    table.add_column("Item", no_wrap=True, style="bold")
     table.add_column("Kind", no_wrap=True)
     table.add_column("Title", no_wrap=True, overflow="ellipsis", max_width=60)
     table.add_column("Source", no_wrap=True)
@@ -48,7 +52,7 @@ def queue_table(desk: Desk, items: list[Item]) -> Table:
     table.add_column("Flags", no_wrap=True)
     for item in items:
         table.add_row(
-            item.id,
+            PurePosixPath(str(item.path)).stem,
             item.kind,
             item.title,
             source_name(item),
@@ -65,7 +69,7 @@ def _when(value: object) -> str:
         moment = parse_date(value)
     except (TypeError, ValueError):
         return str(value)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def item_panel(desk: Desk, entry: Entry) -> Panel:
@@ -83,12 +87,16 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
     facts.add_row("Language", f"{item.language} ({item.direction})")
     facts.add_row("Tags", ", ".join(item.tags) or "—")
     if item.author:
-        facts.add_row("Author", item.author.name + (f" <{item.author.url}>" if item.author.url else ""))
+        facts.add_row(
+            "Author", item.author.name + (f" <{item.author.url}>" if item.author.url else "")
+        )
     if item.consent:
         c = item.consent
         facts.add_row(
             "Consent",
-            f"{c.method}, {_when(c.date)}" + (f" — {c.note}" if c.note else "") + (f" ({c.url})" if c.url else ""),
+            f"{c.method}, {_when(c.date)}"
+            + (f" — {c.note}" if c.note else "")
+            + (f" ({c.url})" if c.url else ""),
         )
     elif item.kind == "story":
         facts.add_row("Consent", Text("missing", style="red"))
@@ -128,18 +136,29 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
 
     parts: list[object] = [facts]
     if item.quote:
-        parts += [Text(""), Panel(Text(item.quote, style="italic"), title="Quote", border_style="dim")]
+        parts += [
+            Text(""),
+            Panel(Text(item.quote, style="italic"), title="Quote", border_style="dim"),
+        ]
     if item.body.strip():
         parts += [Text(""), Markdown(item.body)]
     for index, answer in enumerate([a for a in [item.accepted_answer] if a] + item.other_answers):
-        title = f"{'Accepted answer' if answer.accepted else f'Answer {index + 1}'} — {answer.author.name}"
-        parts += [Text(""), Panel(Markdown(answer.body), title=title, border_style="green" if answer.accepted else "dim")]
+        label = "Accepted answer" if answer.accepted else f"Answer {index + 1}"
+        title = f"{label} — {answer.author.name}"
+        parts += [
+            Text(""),
+            Panel(
+                Markdown(answer.body),
+                title=title,
+                border_style="green" if answer.accepted else "dim",
+            ),
+        ]
     return Panel(Group(*parts), title=Text(item.title, style="bold"), title_align="left")
 
 
 def make_console(*, stderr: bool = False) -> Console:
     """A rich console; when the output is a file or a pipe, lines are not cut at 80 columns."""
     console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    if not console.is_terminal:
         console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
     return console
