@@ -10,7 +10,6 @@ import datetime as dt
 import re
 
 import lxml.html
-
 from kehila.harvest import sanitize
 from kehila.model import Consent, Person
 
@@ -19,7 +18,7 @@ _QUOTE_LIMIT = 280
 
 
 def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) -> str:
-    """Harvested HTML as safe Markdown, through the shared sanitiser (:mod:`kehila.harvest.sanitize`).
+    """Harvested HTML as safe Markdown, through :mod:`kehila.harvest.sanitize`.
 
     Forums write links to their own pages as ``/t/...`` or ``/uploads/...``; with ``base_url``
     they are made absolute first, so that the sanitiser (which keeps only ``http(s)`` URLs) keeps

@@ -130,7 +130,9 @@ class DiscourseSource:
             data = self._get_json(url)
             topic_list = data.get("topic_list") if isinstance(data, Mapping) else None
             if not isinstance(topic_list, Mapping):
-                raise HarvestError(self.name, f"{url}: not a Discourse topic list (no 'topic_list')")
+                raise HarvestError(
+                    self.name, f"{url}: not a Discourse topic list (no 'topic_list')"
+                )
             topics = topic_list.get("topics") or []
             yield from (t for t in topics if isinstance(t, Mapping))
             more = topic_list.get("more_topics_url")
@@ -161,7 +163,9 @@ class DiscourseSource:
         try:
             topic = self._get_json(self._absolute(f"/t/{topic_id}.json"))
             if not isinstance(topic, Mapping) or not isinstance(topic.get("post_stream"), Mapping):
-                raise HarvestError(self.name, "not a Discourse topic (no 'post_stream')", record=ref)
+                raise HarvestError(
+                    self.name, "not a Discourse topic (no 'post_stream')", record=ref
+                )
             likes = topic.get("like_count") if not isinstance(likes, int) else likes
             if isinstance(likes, int) and likes < self.min_likes:
                 raise _Skip(f"{likes} likes, fewer than min_likes {self.min_likes}")
@@ -179,10 +183,7 @@ class DiscourseSource:
             raise _Skip("not solved (no accepted answer)")
         number = accepted_info["post_number"]
         posts = self._posts(topic)
-        accepted = next(
-            (p for p in posts if p.get("post_number") == number or p.get("accepted_answer") is True),
-            None,
-        )
+        accepted = next((p for p in posts if _is_accepted(p, number)), None)
         if accepted is None:
             accepted = self._find_post(topic, number, posts)
         opening = self._opening(posts)
@@ -247,7 +248,9 @@ class DiscourseSource:
             ),
         )
 
-    def _answer(self, topic: Mapping[str, Any], post: Mapping[str, Any], *, accepted: bool) -> Answer:
+    def _answer(
+        self, topic: Mapping[str, Any], post: Mapping[str, Any], *, accepted: bool
+    ) -> Answer:
         url = self._post_url(topic, post)
         return Answer(
             body=sanitize_html(str(post.get("cooked") or ""), base_url=url, mask=self.mask),
@@ -289,7 +292,7 @@ class DiscourseSource:
             chunk = (data.get("post_stream") or {}).get("posts") or []
             posts.extend(p for p in chunk if isinstance(p, Mapping))
             for post in chunk:
-                if post.get("post_number") == number or post.get("accepted_answer") is True:
+                if _is_accepted(post, number):
                     return post
         raise _Skip(f"accepted post #{number} was not found in the topic")
 
@@ -325,6 +328,11 @@ class DiscourseSource:
 
 class _Skip(Exception):
     """A topic that is left out, with the reason."""
+
+
+def _is_accepted(post: Mapping[str, Any], number: int) -> bool:
+    """The accepted post: its number is the topic's ``accepted_answer.post_number``."""
+    return post.get("post_number") == number or post.get("accepted_answer") is True
 
 
 def _likes(post: Mapping[str, Any]) -> int:

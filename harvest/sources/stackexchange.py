@@ -32,20 +32,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from lxml import etree
-
 from kehila.harvest.config import Options
 from kehila.harvest.sources._qa import plain, sanitize_html
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
 from kehila.model import Answer, Item, License, Person, Source, parse_date
+from lxml import etree
 
 log = logging.getLogger("harvest.stackexchange")
 
 #: Stack Exchange's licence changes: content is CC BY-SA 2.5 until 2011-04-08, 3.0 until
 #: 2018-05-02 and 4.0 since (https://stackoverflow.com/help/licensing).
 _LICENSE_ERAS = (
-    (dt.datetime(2011, 4, 8, tzinfo=dt.timezone.utc), "CC BY-SA 2.5"),
-    (dt.datetime(2018, 5, 2, tzinfo=dt.timezone.utc), "CC BY-SA 3.0"),
+    (dt.datetime(2011, 4, 8, tzinfo=dt.UTC), "CC BY-SA 2.5"),
+    (dt.datetime(2018, 5, 2, tzinfo=dt.UTC), "CC BY-SA 3.0"),
 )
 _LICENSE_URLS = {
     "CC BY-SA 2.5": "https://creativecommons.org/licenses/by-sa/2.5/",
@@ -258,16 +257,17 @@ class StackExchangeSource:
 
     # -- building items --------------------------------------------------------------------------
 
-    def _item(self, q: tuple[Any, ...], rows: list[tuple[Any, ...]], dump_date: dt.datetime) -> Item:
+    def _item(
+        self, q: tuple[Any, ...], rows: list[tuple[Any, ...]], dump_date: dt.datetime
+    ) -> Item:
         qid, _accepted, created, score, title, body, owner, owner_name, tags, lic, user = q
         url = f"https://{self.site}/questions/{qid}"
         license_ = license_for(lic, dump_date)
         answers = []
         extra: dict[str, Any] = {"score": score}
         answer_licenses = {}
-        for index, (aid, a_created, a_score, a_body, a_owner, a_owner_name, a_lic, a_user) in (
-            enumerate(rows)
-        ):
+        for index, row in enumerate(rows):
+            aid, a_created, a_score, a_body, a_owner, a_owner_name, a_lic, a_user = row
             answers.append(
                 Answer(
                     body=sanitize_html(a_body, base_url=url, mask=self.mask),

@@ -24,15 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
-
 from kehila.harvest.config import build_sources, read_config
 from kehila.harvest.http import HttpClient
 from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
 from kehila.harvest.sources.discourse import DiscourseSource
 from kehila.harvest.store import ItemStore
 from kehila.model import Item
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 API = "discourse/discourse_api"
 SOLVED = "discourse/discourse-solved/topic_23_accepted_answer_with_excerpt.json"

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
 from kehila.harvest.sources.stackexchange import StackExchangeSource, parse_tags
 from kehila.harvest.store import ItemStore
