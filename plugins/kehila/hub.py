@@ -394,10 +394,9 @@ class Hub:
         """Items by tag, tags in alphabetical order; tags with the same slug are one tag."""
         by_slug: dict[str, tuple[str, list[Item]]] = {}
         for item in items:
-            for tag in dict.fromkeys(item.tags):
-                name, members = by_slug.setdefault(tag_slug(tag), (tag, []))
-                if item not in members:
-                    members.append(item)
+            # Two tags of one item may share a slug ("API", "api"): list the item once.
+            for slug, tag in {tag_slug(tag): tag for tag in reversed(item.tags)}.items():
+                by_slug.setdefault(slug, (tag, []))[1].append(item)
         ordered = sorted(by_slug.values(), key=lambda pair: pair[0].casefold())
         return dict(ordered)
 

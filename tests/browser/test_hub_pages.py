@@ -130,3 +130,22 @@ def test_header_search_finds_words_in_each_language(
     result = page.locator(f"a.md-search-result__link[href$='{expected}']").first
     result.wait_for(state="visible", timeout=10_000)
     screenshot(page, f"hub-search-{expected.split('/')[1]}")
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "count"),
+    [
+        ("stories/", ".kehila-card--story", 4),
+        ("questions/", ".kehila-row", 6),
+        ("newsletter/", ".kehila-row", 3),
+        ("tags/reminders/", ".kehila-row", 4),
+    ],
+    ids=["stories", "questions", "newsletter", "tag"],
+)
+def test_section_pages(page, hub_url: str, path: str, selector: str, count: int) -> None:
+    page.goto(hub_url + path)
+    assert page.locator(selector).count() == count
+    # Mixed-language lists set the direction per entry.
+    directions = set(page.locator(selector).evaluate_all("els => els.map(e => e.dir)"))
+    assert "rtl" in directions and "ltr" in directions
+    screenshot(page, f"hub-section-{path.strip('/').replace('/', '-')}")
