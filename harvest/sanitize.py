@@ -25,8 +25,11 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
+import warnings
+from typing import Any
 
 import nh3
+from bs4 import MarkupResemblesLocatorWarning
 from markdownify import MarkdownConverter
 
 #: Tags kept (their attributes are limited further by :data:`ATTRIBUTES`).
@@ -73,6 +76,8 @@ _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|h[1-6]|tr|td|th|blockquote|figure|figcaption|pre|hr|section)\b", re.I
 )
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
@@ -92,12 +97,15 @@ def clean_html(fragment: str) -> str:
 
 def html_to_markdown(fragment: str, *, mask: bool = True) -> str:
     """Hostile HTML in, safe Markdown out (sanitised, converted, contacts masked)."""
-    markdown = _Converter(
-        heading_style="ATX",
-        bullets="-",
-        escape_misc=False,
-        autolinks=False,
-    ).convert(clean_html(fragment))
+    with warnings.catch_warnings():
+        # BeautifulSoup warns when a fragment looks like a URL or file name; it is still HTML.
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        markdown = _Converter(
+            heading_style="ATX",
+            bullets="-",
+            escape_misc=False,
+            autolinks=False,
+        ).convert(clean_html(fragment))
     markdown = re.sub(r"[ \t]+\n", "\n", markdown)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
     return mask_contacts(markdown) if mask else markdown
@@ -156,9 +164,21 @@ def _phone(match: re.Match[str]) -> str:
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if attribute in {"href", "src"}:
-        return urllib.parse.quote(value.strip(), safe=_URL_SAFE)
-    return value
+    if attribute not in {"href", "src"}:
+        return value
+    # What a browser would see after Markdown and HTML decoding: entities (even without ';'),
+    # percent-escapes and invisible characters must not hide a scheme nh3 did not allow.
+    probe = value
+    for _ in range(3):
+        probe = html.unescape(urllib.parse.unquote(probe))
+    probe = _INVISIBLE.sub("", probe).lower()
+    scheme = _SCHEME.match(probe)
+    if scheme and scheme.group(1) not in URL_SCHEMES:
+        return None
+    if not scheme and ":" in probe.split("/", 1)[0]:
+        return None
+    # Percent-encode what could end a Markdown link; '&' as an entity so none can be formed.
+    return urllib.parse.quote(value.strip(), safe=_URL_SAFE).replace("&", "&amp;")
 
 
 def _escape_markdown(text: str) -> str:
@@ -186,6 +206,12 @@ class _Converter(MarkdownConverter):
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = re.sub(r"([\[\]{}`])", r"\\\1", text)
         return super().escape(text, parent_tags)
+
+    def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        # An image whose URL the sanitiser removed is no image at all.
+        if not el.get("src"):
+            return ""
+        return str(super().convert_img(el, text, parent_tags))
 
     def convert_pre(self, el: object, text: str, parent_tags: set[str]) -> str:
         # A fence longer than any run of backticks inside, so the block cannot be closed early.
