@@ -108,7 +108,9 @@ def src_uri_for_url(url: str) -> str:
 
 def redirect_path(url: str) -> str:
     """The HTML file that answers requests for ``url`` on a static host."""
-    return url if url.endswith(".html") else url.rstrip("/") + "/index.html"
+    if url.endswith(".html"):
+        return url
+    return f"{url.rstrip('/')}/index.html".lstrip("/")
 
 
 def redirect_html(target: str, canonical: str) -> str:
