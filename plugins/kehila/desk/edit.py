@@ -61,7 +61,14 @@ class FrontMatterDocument:
     meta: CommentedMap
     closing: str
     body: str
+    block: str
+    """The front matter block exactly as read."""
     newline: str = "\n"
+
+    def __post_init__(self) -> None:
+        # What each field was, and where its text starts, before any change.
+        self._before = {key: _plain(value) for key, value in self.meta.items()}
+        self._lines_before = _key_lines(self.meta)
 
     @classmethod
     def parse(cls, text: str, *, path: str) -> FrontMatterDocument:
@@ -69,23 +76,72 @@ class FrontMatterDocument:
         match = _BLOCK.match(text)
         if not match:
             raise DeskError(f"{path}: no front matter block ('---' lines) at the top of the file")
-        try:
-            meta = _yaml().load(match.group(2))
-        except YAMLError as exc:
-            raise DeskError(f"{path}: front matter is not valid YAML: {exc}") from None
-        if not isinstance(meta, CommentedMap):
-            raise DeskError(f"{path}: front matter must be a mapping of fields")
+        block = match.group(2)
         newline = "\r\n" if match.group(1).endswith("\r\n") else "\n"
-        return cls(match.group(1), meta, match.group(3), text[match.end() :], newline)
+        meta = _load_block(block.replace("\r\n", "\n"), path)
+        return cls(match.group(1), meta, match.group(3), text[match.end() :], block, newline)
 
     def render(self) -> str:
-        """The whole file again: only the front matter block can differ from what was read."""
+        """The whole file again: only the fields that changed can differ from what was read.
+
+        ruamel.yaml keeps most formatting, but not all (a long quoted string folded over two
+        lines comes back on one). So the block is put together field by field: the text of
+        every top-level field whose value did not change is copied from the original block,
+        and only changed or new fields take ruamel's rendering.
+        """
         out = io.StringIO()
         _yaml().dump(self.meta, out)
-        block = out.getvalue()
+        dumped = out.getvalue()
+        original = self.block.replace("\r\n", "\n")
+        old_parts, preamble = _segments(original, self._lines_before)
+        new_parts, _ = _segments(dumped, _key_lines(_load_block(dumped, "<rendered>")))
+        pieces = [preamble]
+        for key in self.meta:
+            unchanged = key in self._before and _plain(self.meta[key]) == self._before[key]
+            pieces.append(old_parts[key] if unchanged and key in old_parts else new_parts[key])
+        block = "".join(pieces)
+        if block and not block.endswith("\n"):
+            block += "\n"
         if self.newline != "\n":
             block = block.replace("\n", self.newline)
         return f"{self.opening}{block}{self.closing}{self.body}"
+
+
+def _load_block(block: str, path: str) -> CommentedMap:
+    try:
+        meta = _yaml().load(block)
+    except YAMLError as exc:
+        raise DeskError(f"{path}: front matter is not valid YAML: {exc}") from None
+    if not isinstance(meta, CommentedMap):
+        raise DeskError(f"{path}: front matter must be a mapping of fields")
+    return meta
+
+
+def _key_lines(meta: CommentedMap) -> dict[str, int]:
+    return {key: meta.lc.key(key)[0] for key in meta}
+
+
+def _segments(block: str, lines_of: dict[str, int]) -> tuple[dict[str, str], str]:
+    """Cut a block into the text of each top-level field (with the comments that follow it)."""
+    lines = block.splitlines(keepends=True)
+    order = sorted(lines_of.items(), key=lambda kv: kv[1])
+    starts = [line for _, line in order] + [len(lines)]
+    parts = {key: "".join(lines[starts[i] : starts[i + 1]]) for i, (key, _) in enumerate(order)}
+    preamble = "".join(lines[: starts[0]]) if order else block
+    return parts, preamble
+
+
+def _plain(value: Any) -> Any:
+    """A front matter value as plain data, to tell whether a field changed."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return ("datetime", value.isoformat(), str(getattr(value, "_yaml", "")))
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 def set_field(meta: CommentedMap, key: str, value: Any) -> None:

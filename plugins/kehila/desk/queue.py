@@ -8,11 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 
 from ..content import iter_markdown, load_catalog
-from ..model import Item, ItemError, content_digest
+from ..model import Item, ItemError, content_digest, parse_front_matter
 from .duplicates import DEFAULT_THRESHOLD, DuplicatePair, find_duplicates
 from .edit import DeskError
 
@@ -150,8 +149,8 @@ def waiting_since(item: Item) -> dt.datetime:
 
 
 def _raw_meta(text: str) -> dict[str, Any]:
+    """The front matter as the model reads it, or nothing when it cannot be read at all."""
     try:
-        meta = frontmatter.loads(text).metadata
+        return parse_front_matter(text)[0]
     except (yaml.YAMLError, ValueError, TypeError):
         return {}
-    return meta if isinstance(meta, dict) else {}
