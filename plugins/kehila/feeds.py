@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urljoin
 
 import markdown
 import nh3
 from feedgen.feed import FeedGenerator
 
-from .hub import DISCLOSURE_LABELS, KIND_SECTIONS, Hub
+from .hub import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, KIND_SECTIONS, Hub, PageSpec, relative_url
 from .model import Item
 
 #: Media types, for <link rel="alternate"> and for tests.
@@ -50,6 +51,29 @@ def build_feeds(hub: Hub, site_url: str, site_name: str) -> list[FeedFile]:
             text = feed.json() if fmt == "json" else feed.xml(fmt)
             files.append(FeedFile(hub.feed_path(section, fmt), text, fmt, section))
     return files
+
+
+def alternate_links(hub: Hub, spec: PageSpec) -> str:
+    """``<link rel="alternate">`` elements for feed readers: on a section's index pages its own
+    feeds, on the home page every section's."""
+    if spec.view == "home":
+        sections = [s for kind, s in KIND_SECTIONS.items() if hub.enabled(kind)]
+    elif spec.view == "index" and spec.section:
+        sections = [spec.section]
+    else:
+        return ""
+    titles = {section: hub.section_title(kind) for kind, section in KIND_SECTIONS.items()}
+    page_url = hub.url_of(spec.src_uri)
+    links = []
+    for section in sections:
+        for fmt in hub.options.feeds_formats:
+            href = relative_url(hub.feed_path(section, fmt), page_url)
+            title = escape(f"{titles[section]} ({FEED_FORMAT_NAMES[fmt]})", quote=True)
+            links.append(
+                f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" href="{escape(href)}" '
+                f'title="{title}">'
+            )
+    return "\n".join(links)
 
 
 def item_html(item: Item) -> str:

@@ -45,6 +45,10 @@ DISCLOSURE_LABELS = {
 }
 
 
+#: How feed formats are named for readers.
+FEED_FORMAT_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+
+
 class HubError(ValueError):
     """Two generated pages would share one path (a configuration mistake)."""
 
@@ -409,8 +413,10 @@ class Hub:
     def _feed_links(self, section: str, uri: str) -> list[tuple[str, str]]:
         if not self.options.feeds:
             return []
-        names = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
-        return [(names[fmt], self.feed_path(section, fmt)) for fmt in self.options.feeds_formats]
+        return [
+            (FEED_FORMAT_NAMES[fmt], self.feed_path(section, fmt))
+            for fmt in self.options.feeds_formats
+        ]
 
     def _home_page(self) -> PageSpec:
         latest = self.options.home_latest

@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from . import jsonld
 from .config import KehilaConfig
 from .content import build_catalog
-from .feeds import MEDIA_TYPES, build_feeds
+from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
@@ -192,14 +192,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         parts = []
         if spec.noindex:
             parts.append('<meta name="robots" content="noindex">')
-        if self.config.feeds and spec.section and spec.view == "index":
-            for fmt in self.config.feeds_formats:
-                path = self.hub.feed_path(spec.section, fmt)
-                href = relative_url(path, self.hub.url_of(spec.src_uri))
-                parts.append(
-                    f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" href="{href}" '
-                    f'title="{spec.title} ({fmt})">'
-                )
+        if self.config.feeds:
+            parts.append(alternate_links(self.hub, spec))
         if self.config.jsonld:
             data = jsonld.page_data(
                 self.hub, spec, site_url=config.site_url or "/", site_name=config.site_name
