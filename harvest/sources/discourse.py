@@ -155,7 +155,7 @@ class DiscourseSource:
                 )
         likes = entry.get("like_count")
         if isinstance(likes, int) and likes < self.min_likes:
-            yield Skipped(ref=ref, reason=f"{likes} likes, fewer than min_likes {self.min_likes}")
+            yield Skipped(ref=ref, reason=f"fewer likes than min_likes {self.min_likes}")
             return
         if self.kind == "story" and _ABOUT_TOPIC.match(str(entry.get("title") or "")):
             yield Skipped(ref=ref, reason="the category's description topic")
@@ -168,7 +168,7 @@ class DiscourseSource:
                 )
             likes = topic.get("like_count") if not isinstance(likes, int) else likes
             if isinstance(likes, int) and likes < self.min_likes:
-                raise _Skip(f"{likes} likes, fewer than min_likes {self.min_likes}")
+                raise _Skip(f"fewer likes than min_likes {self.min_likes}")
             yield self._story(topic) if self.kind == "story" else self._qa(topic)
         except (_Skip, ValueError, TypeError) as exc:
             yield Skipped(ref=ref, reason=str(exc))

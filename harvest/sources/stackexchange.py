@@ -198,7 +198,7 @@ class StackExchangeSource:
         if not row.get("AcceptedAnswerId"):
             return "no accepted answer"
         if self.min_score is not None and int(row.get("Score") or 0) < self.min_score:
-            return f"score {row.get('Score')} is below min_score {self.min_score}"
+            return f"score below min_score {self.min_score}"
         if self.tags and not self.tags.intersection(parse_tags(row.get("Tags"))):
             return f"none of the tags {', '.join(sorted(self.tags))}"
         return None

@@ -10,17 +10,20 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kehila.harvest.http import HttpClient
-from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
+from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError
 from kehila.harvest.sources.github import GitHubSource
 from kehila.harvest.store import ItemStore
 from kehila.model import Item
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from . import split
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 REPO = "Codertocat/Hello-World"
@@ -37,7 +40,8 @@ class GraphQL:
         self.calls: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.times: list[float] = []
-        self.override: list[Response] = []
+        self.override: list[Callable[[], Response]] = []
+        """Responses to give first, made when the request arrives (so clocks are current)."""
         self.url = httpserver.url_for("/api/graphql")
         httpserver.expect_request("/api/graphql", method="POST").respond_with_handler(self._handle)
 
@@ -47,7 +51,7 @@ class GraphQL:
         self.headers.append(dict(request.headers))
         self.times.append(time.monotonic())
         if self.override:
-            return self.override.pop(0)
+            return self.override.pop(0)()
         if request.headers.get("Authorization") != "bearer t0ken":
             return Response(json.dumps({"message": "Bad credentials"}), status=401)
         variables = payload["variables"]
@@ -88,15 +92,8 @@ def _source(api: GraphQL, tmp_path: Path, **options: Any) -> GitHubSource:
     return GitHubSource("gh", options, context)
 
 
-def _split(found: list[Item | Skipped]) -> tuple[dict[str, Item], dict[str, str]]:
-    items = {i.id: i for i in found if isinstance(i, Item)}
-    skipped = {s.ref: s.reason for s in found if isinstance(s, Skipped)}
-    assert len(items) + len(skipped) == len(found)
-    return items, skipped
-
-
 def test_answered_discussions_every_page(api: GraphQL, tmp_path: Path) -> None:
-    items, skipped = _split(list(_source(api, tmp_path, max_answers=2).items()))
+    items, skipped = split(list(_source(api, tmp_path, max_answers=2).items()))
     assert set(items) == {f"github:{REPO}:{n}" for n in (4, 5, 7)}
     assert skipped == {
         f"https://github.com/{REPO}/discussions/6": "not answered (no chosen answer)"
@@ -145,14 +142,14 @@ def test_category_by_name_must_be_answerable(api: GraphQL, tmp_path: Path) -> No
     with pytest.raises(HarvestError, match=r"has no discussion category 'Ideas' \(has: General"):
         list(_source(api, tmp_path, category="Ideas").items())
     api.calls.clear()
-    items, _ = _split(list(_source(api, tmp_path, category="q-a").items()))
+    items, _ = split(list(_source(api, tmp_path, category="q-a").items()))
     assert api.calls[1]["variables"]["categoryId"] == "DIC_kwDOCHMCd84CAAAA"
     assert len(items) == 3
 
 
 def test_show_and_tell_gives_stories(api: GraphQL, tmp_path: Path) -> None:
     source = _source(api, tmp_path, kind="story", category="Show and tell")
-    items, skipped = _split(list(source.items()))
+    items, skipped = split(list(source.items()))
     assert not skipped
     assert api.calls[1]["variables"]["answered"] is None
     eight, nine = items[f"github:{REPO}:8"], items[f"github:{REPO}:9"]
@@ -177,30 +174,32 @@ def test_show_and_tell_gives_stories(api: GraphQL, tmp_path: Path) -> None:
         assert stored.kind == "story" and stored.consent and stored.disclosure is None
 
 
-def test_rate_limit_headers_make_the_source_wait(api: GraphQL, tmp_path: Path) -> None:
-    first = Response(
-        json.dumps(_fixture("answered_page1.json")),
-        content_type="application/json",
-        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 1)},
-    )
-    api.override.append(first)
-    items, _ = _split(list(_source(api, tmp_path).items()))
-    assert len(items) == 3 and len(api.calls) == 2
-    # The second request waited for the reset (reset + 1 s, whole seconds).
-    assert api.times[1] - api.times[0] >= 0.9
+def _used_up(fixture: str, reset_in: int) -> Callable[[], Response]:
+    """A recorded response whose headers say the rate limit is used up for ``reset_in`` s."""
 
-
-def test_rate_limit_reset_too_far_stops_with_a_clear_error(api: GraphQL, tmp_path: Path) -> None:
-    api.override.append(
-        Response(
-            json.dumps(_fixture("answered_page1.json")),
+    def respond() -> Response:
+        return Response(
+            json.dumps(_fixture(fixture)),
             content_type="application/json",
             headers={
                 "x-ratelimit-remaining": "0",
-                "x-ratelimit-reset": str(int(time.time()) + 3600),
+                "x-ratelimit-reset": str(int(time.time()) + reset_in),
             },
         )
-    )
+
+    return respond
+
+
+def test_rate_limit_headers_make_the_source_wait(api: GraphQL, tmp_path: Path) -> None:
+    api.override.append(_used_up("answered_page1.json", 1))
+    items, _ = split(list(_source(api, tmp_path).items()))
+    assert len(items) == 3 and len(api.calls) == 2
+    # The second request waited for the reset (whole seconds: at least 1 s from now).
+    assert api.times[1] - api.times[0] >= 1.0
+
+
+def test_rate_limit_reset_too_far_stops_with_a_clear_error(api: GraphQL, tmp_path: Path) -> None:
+    api.override.append(_used_up("answered_page1.json", 3600))
     found = []
     with pytest.raises(HarvestError, match=r"rate limit used up until .* rate_limit_wait \(60s\)"):
         for item in _source(api, tmp_path, rate_limit_wait=60).items():
@@ -209,26 +208,21 @@ def test_rate_limit_reset_too_far_stops_with_a_clear_error(api: GraphQL, tmp_pat
 
 
 def test_rate_limited_error_and_429_retry_after(api: GraphQL, tmp_path: Path) -> None:
-    reset = str(int(time.time()) + 1)
     api.override += [
-        Response("slow down", status=429, headers={"Retry-After": "1"}),
-        Response(
-            json.dumps(_fixture("rate_limited.json")),
-            content_type="application/json",
-            headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
-        ),
+        lambda: Response("slow down", status=429, headers={"Retry-After": "1"}),
+        _used_up("rate_limited.json", 1),
     ]
-    items, _ = _split(list(_source(api, tmp_path).items()))
+    items, _ = split(list(_source(api, tmp_path).items()))
     assert len(items) == 3
     # 429, retried after 1 s by the HTTP client; RATE_LIMITED, retried after the reset; 2 pages.
     assert len(api.calls) == 4
-    assert api.times[1] - api.times[0] >= 0.9 and api.times[2] - api.times[1] >= 0.5
+    assert api.times[1] - api.times[0] >= 0.9 and api.times[2] - api.times[1] >= 1.0
 
 
 def test_unknown_repository_and_bad_token(api: GraphQL, tmp_path: Path) -> None:
     with pytest.raises(HarvestError, match="GraphQL error: Could not resolve to a Repository"):
         list(_source(api, tmp_path, repo="Codertocat/Nope").items())
-    api.override.append(Response(json.dumps({"message": "Bad credentials"}), status=401))
+    api.override.append(lambda: Response(json.dumps({"message": "Bad credentials"}), status=401))
     with pytest.raises(HarvestError, match=r"source 'gh': .*/api/graphql: HTTP 401"):
         list(_source(api, tmp_path).items())
 
