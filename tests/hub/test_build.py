@@ -221,6 +221,12 @@ def test_pending_items_only_on_serve_with_a_banner(demo_project: Path) -> None:
         assert "Zanzibar" not in feed.read_text("utf-8")
 
 
+def test_preview_of_pending_items_can_be_switched_off(demo_project: Path) -> None:
+    set_options(demo_project, "preview_pending: false")
+    served = build(demo_project, serve=True)
+    assert not (served / "stories" / "brightline-agency-books-client-workshops-in-minutes").exists()
+
+
 def test_items_never_enter_the_nav(demo_site: Path) -> None:
     nav = soup(demo_site / "index.html").select_one("nav.md-nav--primary")
     links = {a["href"] for a in nav.select("a[href]")}
