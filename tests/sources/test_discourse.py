@@ -313,3 +313,21 @@ def test_bad_options(tmp_path: Path, options: dict, message: str) -> None:
     make: Callable[..., Any] = DiscourseSource
     with pytest.raises(ConfigError, match=re.escape(message)):
         make("forum", options, _context(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("options", "path"),
+    [
+        ({"tags": ["how-to"]}, "/tag/how-to.json"),
+        ({"tags": ["how-to"], "category": "support/2"}, "/tags/c/support/2/how-to.json"),
+    ],
+)
+def test_tags_walk_the_tag_lists(
+    forum: Forum, corpus: Path, tmp_path: Path, options: dict, path: str
+) -> None:
+    # latest.json again as the tag's list, last page (more_topics_url removed).
+    forum.routes[path] = _with_ids(_load(corpus, f"{API}/latest.json"), [23, 57, 58], None)
+    source = DiscourseSource("forum", {"url": forum.url, **options}, _context(tmp_path))
+    items, _ = split(list(source.items()))
+    assert sorted(i.rsplit(":", 1)[1] for i in items) == ["23", "58"]
+    assert [p for p in forum.paths() if not p.startswith("/t/")] == [path]

@@ -20,6 +20,8 @@ from kehila.harvest.sources.stackexchange import StackExchangeSource, parse_tags
 from kehila.harvest.store import ItemStore
 from kehila.model import Item
 
+from ..conftest import build
+
 SITE = "cardano.stackexchange.com"
 DUMP = f"stackexchange/{SITE}"
 
@@ -212,3 +214,30 @@ def test_bad_options_name_the_option(corpus: Path, tmp_path: Path) -> None:
 def _source(folder: Path, tmp_path: Path) -> StackExchangeSource:
     context = HarvestContext(project_dir=tmp_path, state_dir=tmp_path / "state")
     return StackExchangeSource("cardano", {"path": str(folder)}, context)
+
+
+def test_hub_renders_license_and_attribution(corpus: Path, demo_project: Path) -> None:
+    items, _ = _run(corpus / DUMP, demo_project, min_score=20)
+    assert items
+    store = ItemStore(demo_project / "content")
+    for item in items:
+        # An editor approved it (harvest itself only ever writes pending items).
+        item.status = "published"
+        assert store.put(item).outcome.value == "new"
+    site = build(demo_project)
+    for item in items:
+        pages = [
+            p
+            for p in site.rglob("index.html")
+            if f'href="{item.source.url}"' in p.read_text(encoding="utf-8")
+            and "kehila-qa" in p.read_text(encoding="utf-8")
+        ]
+        assert len(pages) == 1, item.id
+        html = pages[0].read_text(encoding="utf-8")
+        assert 'href="https://creativecommons.org/licenses/by-sa/4.0/"' in html
+        assert "CC BY-SA 4.0" in html
+        assert f'href="{item.author.url}"' in html
+        for answer in item.answers:
+            assert f'href="{answer.url}"' in html
+            if answer.author.url:
+                assert f'href="{answer.author.url}"' in html
