@@ -17,7 +17,8 @@ by likes. Topic JSON holds the first chunk of posts (20) only; an accepted post 
 fetched with ``/t/<id>/posts.json?post_ids[]=...``.
 
 With ``kind: story`` every topic of the list (point it at a "Show and tell" category) becomes a
-``story`` item: the opening post as the body, its first sentence as the quote, the author, and
+``story`` item: the opening post as the body, its first sentence (or the excerpt an editor set
+with ``<div class="excerpt">``) as the quote, the author, and
 consent recorded as ``public-post`` with the post's URL and date. ``disclosure`` stays unset, so an
 editor must decide before publishing.
 
@@ -32,6 +33,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+import lxml.html
 from kehila.harvest.config import Options
 from kehila.harvest.http import FetchError
 from kehila.harvest.sources._qa import (
@@ -212,7 +214,8 @@ class DiscourseSource:
         opening = self._opening(self._posts(topic))
         item = self._item(topic, opening, kind="story")
         url = self._post_url(topic, opening)
-        item.quote = first_sentence(item.body)
+        cooked = str(opening.get("cooked") or "")
+        item.quote = _editor_excerpt(cooked, mask=self.mask) or first_sentence(item.body)
         item.consent = public_post_consent(parse_date(opening["created_at"]), url)
         item.validate()
         return item
@@ -328,6 +331,21 @@ class DiscourseSource:
 
 class _Skip(Exception):
     """A topic that is left out, with the reason."""
+
+
+def _editor_excerpt(cooked: str, *, mask: bool) -> str | None:
+    """The excerpt an author or editor set in the post: ``<div|span class="excerpt">``.
+
+    Discourse uses such an element, when a post has one, instead of the post's opening words
+    wherever it shows an excerpt; it is the quote the community chose.
+    """
+    if "excerpt" not in cooked:
+        return None
+    fragment = lxml.html.fragment_fromstring(cooked, create_parent="div")
+    for element in fragment.iter("div", "span"):
+        if "excerpt" in (element.get("class") or "").split():
+            return plain(element.text_content(), mask=mask) or None
+    return None
 
 
 def _is_accepted(post: Mapping[str, Any], number: int) -> bool:

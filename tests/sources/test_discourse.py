@@ -292,6 +292,15 @@ def test_show_and_tell_category_gives_stories(
     assert story.consent.method == "public-post" and story.consent.url == post_url
     assert story.consent.date.isoformat() == "2013-02-04T15:26:26.278000-05:00"
     assert story.disclosure is None
+    # An excerpt set in the post (Discourse's <div class="excerpt">) is the quote instead. The
+    # cooked HTML of the recorded post is wrapped here as Discourse cooks such a post.
+    opening = story_topic["post_stream"]["posts"][0]
+    opening["cooked"] = opening["cooked"].replace(
+        "<p>If you see anything", '<div class="excerpt"><p>A <em>safe</em> place.</p></div><p>If'
+    )
+    forum.routes["/t/4.json"] = story_topic
+    [edited] = split(list(DiscourseSource("wins", options, _context(tmp_path)).items()))[0].values()
+    assert edited.quote == "A safe place."
     # Through the real store: one whole, valid file.
     assert ItemStore(tmp_path / "content").put(story).outcome.value == "new"
     [path] = (tmp_path / "content").rglob("*.md")
