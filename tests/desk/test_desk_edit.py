@@ -7,11 +7,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from kehila.desk.edit import FrontMatterDocument, mapping, set_field
 from kehila.model import Item, Person, Source
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_every_demo_item_renders_back_byte_for_byte(demo_project: Path):
@@ -27,7 +26,8 @@ def test_a_long_quoted_title_folded_by_the_model_is_not_reflowed():
     item = Item(
         id="x:1", kind="story", status="pending", title=title.strip(),
         date=dt.datetime(2025, 1, 1, tzinfo=UTC), language="en", tags=["a"], body="Body",
-        source=Source(name="s", url="https://example.org/1", harvested=dt.datetime(2025, 1, 2, tzinfo=UTC)),
+        source=Source(name="s", url="https://example.org/1",
+                      harvested=dt.datetime(2025, 1, 2, tzinfo=UTC)),
     )  # fmt: skip
     text = item.to_text()
     assert "\n  " in text.split("date:")[0], "PyYAML folds the long quoted title over two lines"

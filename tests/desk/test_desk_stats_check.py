@@ -45,6 +45,15 @@ def test_stats_counts_published_stories_without_consent_even_when_invalid(kehila
     assert f"  content/{PUBLISHED}\n" in table
 
 
+def test_stats_with_items_waiting_equally_long(kehila, project):
+    path = project / "content/questions/2025-11-10-pending-webhooks.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("2025-11-11T06:00:00Z", "2025-11-03T08:00:00Z"), encoding="utf-8")
+    data = json.loads(kehila("stats", "--json", "--at", "2025-11-20T08:00:00Z").stdout)
+    assert data["queue"]["median_wait_days"] == data["queue"]["oldest_wait_days"] == 17.0
+    assert data["queue"]["oldest_id"] == "discourse:community.tavla.example:702"
+
+
 def test_stats_table_shows_the_queue_waits(kehila):
     out = kehila("stats", "--at", "2025-11-20").stdout
     assert out.startswith("16 items\n")

@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from markdown_it import MarkdownIt
 
 from ..model import Item
 from .queue import Desk
@@ -62,6 +61,8 @@ def check_content(desk: Desk) -> list[Problem]:
 
 def _links(markdown: str) -> list[str]:
     """Targets of the links in a Markdown text (inline and reference links)."""
+    from markdown_it import MarkdownIt  # only `kehila check` needs a Markdown parser
+
     targets = []
     stack = list(MarkdownIt("commonmark").parse(markdown))
     while stack:

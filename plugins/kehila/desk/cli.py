@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,13 @@ def _fail(message: str) -> None:
 def _desk(ctx: click.Context, content_dir: Path | None) -> Desk:
     obj = ctx.find_object(dict) or {}
     folder = content_dir or obj.get("content_dir") or Path("content")
+    status = make_console(stderr=True)
     try:
-        return Desk.load(folder, threshold=obj.get("threshold", DEFAULT_THRESHOLD))
+        # A spinner on a terminal while a large hub is read; nothing when output is redirected.
+        with (
+            status.status(f"Reading {folder.as_posix()}…") if status.is_terminal else nullcontext()
+        ):
+            return Desk.load(folder, threshold=obj.get("threshold", DEFAULT_THRESHOLD))
     except DeskError as exc:
         _fail(str(exc))
         raise  # unreachable

@@ -30,7 +30,9 @@ def compute_stats(desk: Desk, *, at: dt.datetime) -> dict[str, Any]:
     """
     items = desk.items
     queue = desk.queue()
-    waits = sorted(((at - waiting_since(i)), i) for i in queue)
+    waits = sorted(
+        ((at - waiting_since(i), i) for i in queue), key=lambda pair: (pair[0], pair[1].id)
+    )
     # Read from the raw front matter, so that stories the model refuses to load still count.
     unconsented = [
         e.path
