@@ -105,8 +105,6 @@ class DiscourseSource:
                     continue
                 seen.add(topic_id)
                 yield from self._topic(topic_id, entry)
-                if self.context.progress:
-                    self.context.progress(advance=1)
 
     def _list_paths(self) -> list[str]:
         """The first page of every list to walk."""
@@ -175,7 +173,11 @@ class DiscourseSource:
         except (_Skip, ValueError, TypeError) as exc:
             yield Skipped(ref=ref, reason=str(exc))
         except HarvestError as exc:
-            # A topic that cannot be fetched (deleted, private, over a limit) is one bad record.
+            if "HTTP 429" in str(exc) or "HTTP 503" in str(exc):
+                # Still rate limited after the client's retries: every further request would be
+                # too, so the source stops here (what was stored so far is whole).
+                raise
+            # A topic that cannot be fetched (deleted, private, too large) is one bad record.
             self._warn(str(exc))
             yield Skipped(ref=ref, reason=str(exc))
 

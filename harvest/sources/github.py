@@ -149,8 +149,6 @@ class GitHubSource:
             for node in connection.get("nodes") or []:
                 if isinstance(node, Mapping):
                     yield self._discussion(node)
-                    if self.context.progress:
-                        self.context.progress(advance=1)
             page_info = connection.get("pageInfo") or {}
             if not page_info.get("hasNextPage") or not page_info.get("endCursor"):
                 return

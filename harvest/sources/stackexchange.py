@@ -52,8 +52,6 @@ _LICENSE_URLS = {
     "CC BY-SA 4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
 }
 _QUESTION, _ANSWER = "1", "2"
-#: How often (in rows) the progress bar is advanced while scanning.
-_PROGRESS_EVERY = 5000
 
 
 def license_for(name: str | None, dump_date: dt.datetime) -> License:
@@ -146,7 +144,8 @@ class StackExchangeSource:
         latest = ""
         batches: dict[str, list[tuple[Any, ...]]] = {"questions": [], "answers": []}
         db.execute("BEGIN")
-        for count, row in enumerate(self._rows(self.posts_path), 1):
+        skipped = 0
+        for row in self._rows(self.posts_path):
             created = row.get("CreationDate") or ""
             latest = max(latest, created)
             try:
@@ -156,19 +155,22 @@ class StackExchangeSource:
                     self.name, f"{self.posts_path}: line {row.sourceline}: bad row: {exc}"
                 ) from None
             if isinstance(values, Skipped):
+                skipped += 1
                 yield values
             elif table:
                 batch = batches[table]
                 batch.append(values)
                 if len(batch) >= 2000:
                     _insert(db, table, batch)
-            if count % _PROGRESS_EVERY == 0 and self.context.progress:
-                self.context.progress(advance=_PROGRESS_EVERY)
         for table, batch in batches.items():
             _insert(db, table, batch)
         # Indexing after the bulk insert is much faster than keeping the index up to date.
         db.execute("CREATE INDEX answers_parent ON answers (parent, score DESC, id)")
         db.execute("COMMIT")
+        if self.context.progress is not None:
+            # Now the number of records is known: the skips so far and one per indexed question.
+            (indexed,) = db.execute("SELECT count(*) FROM questions").fetchone()
+            self.context.progress(advance=0, total=skipped + indexed)
         return parse_date(latest) if latest else None
 
     def _index_row(self, row: Any) -> tuple[str | None, Any]:

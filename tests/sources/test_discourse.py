@@ -222,6 +222,13 @@ def test_429_retry_after_is_respected(forum: Forum, tmp_path: Path) -> None:
     items, _ = split(list(DiscourseSource("forum", {"url": forum.url}, context).items()))
     assert len(calls) == 2 and waits == [1.0]
     assert any(i.endswith(":23") for i in items)
+    # Still limited after the client's retries: the source stops (it would only hammer on).
+    forum.routes["/t/23.json"] = lambda request: Response(
+        "slow down", status=429, headers={"Retry-After": "0"}
+    )
+    context = _context(tmp_path, retries=1)
+    with pytest.raises(HarvestError, match=r"/t/23.json: HTTP 429 .*\(2 attempts\)"):
+        list(DiscourseSource("forum", {"url": forum.url}, context).items())
 
 
 def test_list_failure_fails_the_source_naming_the_url(forum: Forum, tmp_path: Path) -> None:
