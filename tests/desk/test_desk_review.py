@@ -252,3 +252,46 @@ def test_an_edit_that_would_break_a_valid_item_is_refused_with_the_model_message
         "expected one of pending, published, rejected, got 'publised'"
     )
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_harvest_can_record_an_upstream_change_once(kehila, project):
+    from kehila.desk.actions import record_upstream_change
+    from kehila.fileio import locked
+
+    path = project / "content" / QA
+    before = path.read_text(encoding="utf-8")
+    first = dt.datetime(2025, 11, 12, 7, 30, tzinfo=dt.UTC)
+    with locked(path):
+        assert record_upstream_change(path, first, display=f"content/{QA}") is True
+        assert record_upstream_change(path, first + dt.timedelta(days=1), display=QA) is False
+    assert path.read_text(encoding="utf-8") == before.replace(
+        "  harvested: 2025-11-11T06:00:00Z\n",
+        "  harvested: 2025-11-11T06:00:00Z\n  upstream_changed: 2025-11-12T07:30:00Z\n",
+    )
+    assert queue(kehila, "--flag", "upstream")[0]["id"] == QA_ID
+
+
+def test_bad_input_is_named(kehila, project):
+    result = kehila("review", "--content", "nowhere")
+    assert (result.exit_code, result.stderr) == (1, "Error: content folder not found: nowhere\n")
+    result = kehila("review", "consent", STORY_ID, "--method", "email", "--date", "last tuesday")
+    assert result.exit_code == 2
+    assert "expected an ISO 8601 date such as 2025-03-14, got 'last tuesday'" in result.stderr
+    result = kehila("review", "disclose", STORY_ID, "sponsored")
+    assert result.exit_code == 2 and "'sponsored' is not one of" in result.stderr
+    result = kehila("review", "-i")
+    assert result.exit_code == 2 and "interactive mode (-i) needs a terminal" in result.stderr
+
+
+def test_an_ambiguous_name_lists_the_candidates(kehila, project):
+    copy = project / "content/newsletter/2025-11-02-pending-agency.md"
+    copy.write_text(
+        read(project, STORY).replace(STORY_ID, "csv:autumn-survey:row-44"), encoding="utf-8"
+    )
+    result = kehila("review", "show", "2025-11-02-pending-agency")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: '2025-11-02-pending-agency' matches more than one item: "
+        "csv:autumn-survey:row-44 (content/newsletter/2025-11-02-pending-agency.md), "
+        f"{STORY_ID} (content/{STORY}); give the full id\n"
+    )
