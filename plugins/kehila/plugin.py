@@ -19,6 +19,7 @@ from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from .search import HubSearch
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -47,6 +48,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.hub: Hub | None = None
         self.pages_by_uri: dict[str, PageSpec] = {}
         self.ledger: Ledger | None = None
+        self.search = HubSearch()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -65,6 +67,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if ASSETS["css"] not in config.extra_css:
             config.extra_css.append(ASSETS["css"])
             config.extra_javascript.append(ASSETS["js"])
+        kinds = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
+        titles = {kind: self.config[f"{section}_title"] for kind, section in kinds.items()}
+        self.search.on_config(config, enabled=self.config.search, kinds=titles)
         return config
 
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
@@ -110,12 +115,15 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             self.pages_by_uri[spec.src_uri] = spec
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
+        published = {u for u, s in self.pages_by_uri.items() if s.item is not None and not s.draft}
+        self.search.on_files(files, config, published=published)
         return files
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
+        self.search.on_page_content(html, page, spec.item if spec and not spec.draft else None)
         if spec is None or not spec.harvested:
             return None
         # Harvested text was sanitised before it reached content/, but Markdown can still turn
@@ -134,6 +142,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return output.replace("</head>", self._head_extras(spec, config) + "\n</head>", 1)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
             return

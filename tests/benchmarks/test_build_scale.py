@@ -1,0 +1,238 @@
+"""Benchmark: building and searching a hub of 1,000 and 10,000 items (issue 6).
+
+Not a timed test: it prints figures. Run it with ``make benchmark`` or
+``KEHILA_SLOW=1 .venv/bin/python -m pytest -m slow -s tests/benchmarks/test_build_scale.py``
+(``KEHILA_BENCH_SIZES=1000`` for a quick run, ``KEHILA_BENCH_MATERIAL=0`` to skip the build with
+Material's search). For each size N, in the same run, on the same synthetic hub
+(``synthetic_hub.py``: the real content model, fixed seed):
+
+- A: a plain ``mkdocs build`` of the same Markdown as ordinary pages (Material, no search, items
+  not in the nav);
+- B: the Kehila hub build (every feature, Kehila's search on);
+- C: A plus Material's own search plugin, for the size of its ``search_index.json``.
+
+Every build runs in its own child process (wall time, and peak RSS from ``RUSAGE_CHILDREN`` of a
+small wrapper that runs only that build). Then headless Chromium opens B's home page with an
+empty cache, types a one-word query and counts the response bodies it receives until the first
+results are on screen. ``test_serve_edit_latency`` runs ``mkdocs serve`` on the largest hub, edits
+one item and polls its page until the change is served. Figures also go to
+``tests/artifacts/bench-search.json``.
+"""
+
+# ruff: noqa: T201 - a benchmark reports its figures on the terminal
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ..conftest import ARTIFACTS
+from .synthetic_hub import make_items, write_hub, write_plain
+
+pytestmark = pytest.mark.slow
+
+SIZES = [int(n) for n in os.environ.get("KEHILA_BENCH_SIZES", "1000,10000").split(",")]
+MATERIAL = os.environ.get("KEHILA_BENCH_MATERIAL", "1") == "1"
+QUERY = os.environ.get("KEHILA_BENCH_QUERY", "export")
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"wall": wall, "rss": rss, "code": done.returncode, "err": done.stderr[-3000:]}))
+"""
+
+
+def measure_build(config: Path, site: Path) -> dict:
+    """Build ``config`` into ``site`` in a child process; wall seconds and peak RSS bytes."""
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    out = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *command], capture_output=True, text=True, env=ENV
+    )
+    result = json.loads(out.stdout)
+    assert result["code"] == 0, result["err"]
+    result["size"] = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    result["files"] = sum(1 for f in site.rglob("*") if f.is_file())
+    return result
+
+
+def first_search_bytes(browser, base_url: str, query: str) -> dict:
+    """Bytes received to show the first results of ``query``, in a fresh (empty-cache) context."""
+    context = browser.new_context()
+    page = context.new_page()
+    responses: list = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(base_url, wait_until="networkidle")
+    page_load = list(responses)
+    responses.clear()
+    start = time.perf_counter()
+    page.click("[data-kehila-search=query]")
+    page.keyboard.type(query)
+    page.wait_for_selector("[data-kehila-result]", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    elapsed = time.perf_counter() - start
+    count = int(page.get_attribute("[data-kehila-search=meta]", "data-count") or 0)
+
+    def total(items: list) -> int:
+        return sum(len(r.body()) for r in items if r.status == 200)
+
+    search = [r for r in page_load if "/kehila-search/" in r.url or "/search." in r.url]
+    result = {
+        "page_load": total(page_load),
+        "search_assets": total(search),
+        "query": total(responses),
+        "query_requests": len(responses),
+        "results": count,
+        "seconds": elapsed,
+    }
+    result["search_total"] = result["search_assets"] + result["query"]
+    context.close()
+    return result
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def test_build_scale(tmp_path_factory, browser, serve_dir) -> None:
+    figures: dict[str, dict] = {}
+    # Warm up (imports compiled, theme files in the page cache) so the first build is not penalised.
+    warm = tmp_path_factory.mktemp("warm")
+    measure_build(write_plain(warm, make_items(50)), warm / "site")
+    measure_build(write_hub(warm / "hub", make_items(50)), warm / "hub" / "site")
+    for n in SIZES:
+        work = tmp_path_factory.mktemp(f"hub{n}")
+        items = make_items(n)
+        published = sum(1 for i in items if i.is_public)
+        hub = write_hub(work / "b", items)
+        plain = write_plain(work / "a", items)
+        row: dict = {"items": n, "published": published}
+        row["A"] = measure_build(plain, work / "a" / "site")
+        shutil.rmtree(work / "a" / "site")
+        row["B"] = measure_build(hub, work / "b" / "site")
+        if MATERIAL:
+            material = write_plain(work / "c", items, material_search=True)
+            row["C"] = measure_build(material, work / "c" / "site")
+            index = work / "c" / "site" / "search" / "search_index.json"
+            row["material_index"] = index.stat().st_size
+            shutil.rmtree(work / "c")
+        site = work / "b" / "site"
+        manifest = json.loads((site / "kehila-search" / "manifest.json").read_text("utf-8"))
+        indexed = sum(lang["docs"] for lang in manifest["languages"].values())
+        # Only published items are searchable: the index holds exactly the published ones.
+        assert indexed == published, (indexed, published)
+        row["index_size"] = sum(
+            f.stat().st_size for f in (site / "kehila-search").rglob("*") if f.is_file()
+        )
+        row["transfer"] = first_search_bytes(browser, serve_dir(site), QUERY)
+        assert row["transfer"]["results"] > 0
+        row["ratio"] = row["B"]["wall"] / row["A"]["wall"]
+        figures[str(n)] = row
+        _report(row)
+        shutil.rmtree(work / "a")
+        if n != max(SIZES):
+            shutil.rmtree(work / "b")
+        else:
+            figures["hub"] = {"path": str(work / "b")}
+    if len(SIZES) > 1:
+        small, large = str(min(SIZES)), str(max(SIZES))
+        growth = figures[large]["B"]["wall"] / figures[small]["B"]["wall"]
+        plain = figures[large]["A"]["wall"] / figures[small]["A"]["wall"]
+        figures["growth"] = {"B": growth, "A": plain}
+        goal = int(large) / int(small) * 1.1
+        print(f"\nB {large}/{small} time ratio: {growth:.2f} (goal <= {goal:.0f}; A: {plain:.2f})")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "bench-search.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+def _report(row: dict) -> None:
+    n = row["items"]
+    print(f"\n== {n:,} items ({row['published']:,} published) ==")
+    for name, label in (("A", "plain mkdocs, no search"), ("B", "Kehila hub + search"),
+                        ("C", "plain + Material search")):  # fmt: skip
+        if name in row:
+            r = row[name]
+            print(
+                f"{name} {label:<26} {r['wall']:8.1f} s  peak RSS {_mb(r['rss']):>10}"
+                f"  site {_mb(r['size']):>10} ({r['files']:,} files)"
+            )
+    print(f"B/A time ratio: {row['ratio']:.3f} (goal <= 1.15)")
+    print(f"Kehila search index on disk: {_mb(row['index_size'])}")
+    if "material_index" in row:
+        print(f"Material search_index.json: {_mb(row['material_index'])}")
+    t = row["transfer"]
+    print(
+        f"First search '{QUERY}': {t['search_total'] / 1e3:,.1f} KB for search "
+        f"(client {t['search_assets'] / 1e3:,.1f} KB + query {t['query'] / 1e3:,.1f} KB in "
+        f"{t['query_requests']} requests), page load {t['page_load'] / 1e3:,.1f} KB, "
+        f"{t['results']:,} results in {t['seconds']:.2f} s"
+    )
+
+
+def test_serve_edit_latency(tmp_path_factory) -> None:
+    """Edit one item while ``mkdocs serve`` runs the largest hub; seconds until it is served."""
+    n = max(SIZES)
+    work = tmp_path_factory.mktemp(f"serve{n}")
+    items = make_items(n)
+    config = write_hub(work, items)
+    target = next(i for i in items if i.is_public and i.kind == "qa")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}",
+         "--no-livereload" if os.environ.get("KEHILA_BENCH_NO_LIVERELOAD") else "--livereload",
+         *os.environ.get("KEHILA_BENCH_SERVE_ARGS", "").split()],
+        cwd=work, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/questions/{target.slug}/"
+    try:
+        start = time.perf_counter()
+        _wait_for(url, lambda body: target.title in body, timeout=1800)
+        first_build = time.perf_counter() - start
+        time.sleep(2)
+        marker = f"Edited {int(time.time())}"
+        path = work / "content" / "qa" / f"{target.slug}.md"
+        text = path.read_text(encoding="utf-8")
+        edited = re.sub(r"^title: .*$", f"title: {marker}", text, count=1, flags=re.M)
+        start = time.perf_counter()
+        path.write_text(edited, encoding="utf-8")
+        _wait_for(url, lambda body: marker in body, timeout=1800)
+        latency = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\nserve: first build {first_build:.1f} s; edit to page {latency:.2f} s (goal <= 5)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS / "bench-serve.json"
+    out.write_text(json.dumps({"items": n, "first_build": first_build, "latency": latency}))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, ready, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if ready(response.read().decode("utf-8", "replace")):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready after {timeout} s")
