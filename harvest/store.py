@@ -17,6 +17,8 @@ what happens to the file and returns an :class:`Outcome`:
 ``kept``
     Upstream changed but an editor edited the file, or its status is no longer ``pending``
     (published or rejected): the file is never overwritten. A rejected item is never resurrected.
+    An edited or published file gets ``source.upstream_changed`` (the harvest time, first change
+    only), which the editor's desk shows as a flag; nothing else of it changes.
 ``skipped``
     The adapter (or the store, for a record seen twice in one run) left the record out.
 ``error``
@@ -199,20 +201,32 @@ class ItemStore:
             new_digest = Item.from_text(new_text, path=display).source.digest  # type: ignore[union-attr]
             if new_digest == stored:
                 return StoreResult(Outcome.UNCHANGED, item.id, path=path)
+            if current.status == "rejected":
+                return StoreResult(
+                    Outcome.KEPT, item.id, path=path, reason="status is rejected; upstream changed"
+                )
             if current.status != "pending":
-                return StoreResult(
-                    Outcome.KEPT,
-                    item.id,
-                    path=path,
-                    reason=f"status is {current.status}; upstream changed",
-                )
+                return self._keep(item, path, f"status is {current.status}; upstream changed")
             if stored is None or current.digest() != stored:
-                return StoreResult(
-                    Outcome.KEPT, item.id, path=path, reason="edited by an editor; upstream changed"
-                )
+                return self._keep(item, path, "edited by an editor; upstream changed")
             if not self.dry_run:
                 atomic_write(path, new_text)
             return StoreResult(Outcome.UPDATED, item.id, path=path)
+
+    def _keep(self, item: Item, path: Path, reason: str) -> StoreResult:
+        """Keep a reviewed or edited file, flagging it for the editor's desk.
+
+        ``source.upstream_changed`` (first change only) makes the desk show the item as "look
+        at upstream"; the caller holds the file's lock. Nothing else of the file changes.
+        """
+        if not self.dry_run and item.source is not None:
+            from kehila.desk.actions import record_upstream_change
+
+            try:
+                record_upstream_change(path, item.source.harvested, display=self._display(path))
+            except Exception as exc:  # noqa: BLE001 - the flag is a courtesy, keeping is the rule
+                log.warning("could not flag %s as changed upstream: %s", path, exc)
+        return StoreResult(Outcome.KEPT, item.id, path=path, reason=reason)
 
     def _display(self, path: Path) -> str:
         try:

@@ -8,6 +8,7 @@ entry's text edited, as a publisher would.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,10 @@ def _file_of(config: Path, item_id: str) -> Path:
         if Item.from_text(path.read_text("utf-8"), path=path.name).id == item_id:
             return path
     raise AssertionError(f"no file for {item_id}")
+
+
+def _without_flag(text: str) -> str:
+    return re.sub(r"^  upstream_changed: .*\n", "", text, flags=re.MULTILINE)
 
 
 def test_first_harvest_writes_pending_items_with_stable_names(hub, feeds) -> None:
@@ -127,10 +132,19 @@ def test_editor_edit_survives_reharvest(hub, feeds) -> None:
     path.write_text(edited, encoding="utf-8")
     feeds.serve("/feed.rss", body.replace(PHRASE.encode(), b"Goosefoot"))
     result = harvest(config)
-    assert path.read_text("utf-8") == edited
     assert counts(result.output, "letters") == (0, 0, 6, 1, 0, 0)
     assert "edited by an editor; upstream changed" in result.output
     assert f"content/newsletter/{path.name}" in result.output
+    # The editor's text is intact; the only addition is the desk's "look at upstream" flag.
+    flagged = path.read_text("utf-8")
+    assert _without_flag(flagged) == edited
+    assert Item.from_text(flagged, path=path.name).source.extra["upstream_changed"]
+    # Further runs leave the flagged file alone, byte for byte.
+    before = snapshot(config.parent / "content")
+    (config.parent / "content/.kehila/http-state.json").unlink()
+    result = harvest(config)
+    assert counts(result.output, "letters") == (0, 0, 6, 1, 0, 0)
+    assert snapshot(config.parent / "content") == before
 
 
 @pytest.mark.parametrize("status", ["published", "rejected"])
@@ -143,8 +157,10 @@ def test_reviewed_items_are_never_overwritten(hub, feeds, status: str) -> None:
     # Pretend the review happened through the editor's desk, which refreshes nothing else.
     feeds.serve("/feed.rss", body.replace(PHRASE.encode(), b"Goosefoot"))
     result = harvest(config)
-    assert path.read_text("utf-8") == text
-    assert Item.from_text(text, path=path.name).status == status
+    assert _without_flag(path.read_text("utf-8")) == text
+    assert Item.from_text(path.read_text("utf-8"), path=path.name).status == status
+    flagged = "upstream_changed" in path.read_text("utf-8")
+    assert flagged == (status == "published")  # a rejected item is not worth a flag
     assert f"status is {status}; upstream changed" in result.output
     assert counts(result.output, "letters") == (0, 0, 6, 1, 0, 0)
     assert len(_files(config)) == 7
