@@ -113,15 +113,15 @@ class StackExchangeSource:
         self.language = opts.language("language", "en")
         self.mask = opts.boolean("mask_contacts", True)
         self.dump_date: dt.datetime | None = None
-        if opts.has("dump_date"):
-            raw_date = opts.options["dump_date"]
+        # YAML reads 2024-04-01 as a date, which Options has no getter for: parse it here.
+        raw_date = opts._get("dump_date", None)
+        if raw_date is not None:
             try:
                 self.dump_date = parse_date(raw_date)
             except (TypeError, ValueError):
                 raise opts.error(
                     "dump_date", f"expected a date such as 2024-04-01, got {raw_date!r}"
                 ) from None
-        opts.string("dump_date", None)  # mark as read
         opts.finish()
 
     # -- the three steps -------------------------------------------------------------------------

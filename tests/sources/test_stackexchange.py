@@ -10,6 +10,7 @@ different parser from the one the source uses), never typed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -179,6 +180,11 @@ def test_old_dump_without_content_license(corpus: Path, tmp_path: Path, dump: di
     # Told the dump is from 2015, the licence is the one of 2015.
     items, _ = _run(folder, tmp_path, dump_date="2015-06-01")
     assert {i.license.name for i in items} == {"CC BY-SA 3.0"}
+    # As YAML gives it (a date), and from before 2011.
+    items, _ = _run(folder, tmp_path, dump_date=dt.date(2010, 12, 31))
+    assert {(i.license.name, i.license.url) for i in items} == {
+        ("CC BY-SA 2.5", "https://creativecommons.org/licenses/by-sa/2.5/")
+    }
 
 
 def test_items_go_through_the_real_store(corpus: Path, tmp_path: Path, dump: dict) -> None:
