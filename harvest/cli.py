@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from kehila.model import Consent, Item, Person, Source, parse_date
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -26,8 +27,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-
-from kehila.model import Consent, Item, Person, Source, parse_date
 
 from .config import HarvestConfig, build_sources, read_config
 from .http import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HttpClient
@@ -197,15 +196,18 @@ def _run(
         return []
     store = ItemStore(config.content_dir, dry_run=dry_run)
     reports: list[SourceReport] = []
-    with _maybe_lock(config, dry_run), Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with (
+        _maybe_lock(config, dry_run),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar,
+    ):
         if not dry_run:
             for stale in store.remove_stale_temporaries():
                 log.info("removed a temporary file left by an interrupted write: %s", stale)
@@ -407,12 +409,14 @@ def add_story(
         --quote "Tavla's reminders halved our no-shows." --tag healthcare
     """
     if not url.startswith(("http://", "https://")):
-        raise click.BadParameter(f"expected an http:// or https:// URL, got {url!r}", param_hint="--url")
+        raise click.BadParameter(
+            f"expected an http:// or https:// URL, got {url!r}", param_hint="--url"
+        )
     try:
         config = read_config(config_file)
     except HarvestError as exc:
         raise _config_failure(exc) from None
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     when = date or now
     clean_quote = plain_text(quote, mask=mask)
     item = Item(
@@ -442,4 +446,3 @@ def add_story(
     if result.outcome is Outcome.ERROR:
         raise click.ClickException(result.reason or "the story could not be written")
     click.echo(messages[result.outcome]())
-

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from kehila.model import slugify
 
 from .sources import get_factory, known_types
@@ -243,7 +242,9 @@ class Options:
         if value is None and default is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(option, f"expected a whole number of at least {minimum}, got {value!r}")
+            raise self.error(
+                option, f"expected a whole number of at least {minimum}, got {value!r}"
+            )
         return value
 
     def string_list(self, option: str, default: Any = _MISSING) -> Any:
@@ -251,9 +252,7 @@ class Options:
         value = self._get(option, default)
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.error(option, f"expected a list of text, got {value!r}")
         return list(value)
 

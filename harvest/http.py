@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx
-
 from kehila.fileio import atomic_write, locked
 
 log = logging.getLogger("kehila.harvest.http")
@@ -261,9 +260,7 @@ class HttpClient:
             on_disk = self._read_state_file()
             on_disk.update(self._state)
             self._state = on_disk
-            atomic_write(
-                self.state_path, json.dumps(self._state, indent=2, sort_keys=True) + "\n"
-            )
+            atomic_write(self.state_path, json.dumps(self._state, indent=2, sort_keys=True) + "\n")
 
     def discard(self) -> None:
         """Forget validators fetched since the last commit (the source failed)."""
@@ -374,8 +371,9 @@ class HttpClient:
                 chunks.append(chunk)
                 if time.monotonic() > give_up_at:
                     raise FetchError(
-                        url, f"response took longer than {self.deadline:g}s (deadline), "
-                        f"{size} bytes read"
+                        url,
+                        f"response took longer than {self.deadline:g}s (deadline), "
+                        f"{size} bytes read",
                     )
             return HttpResponse(
                 url=url,
@@ -427,5 +425,5 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max((when - dt.datetime.now(dt.timezone.utc)).total_seconds(), 0.0)
+        when = when.replace(tzinfo=dt.UTC)
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)

@@ -43,7 +43,6 @@ from pathlib import Path
 
 import frontmatter
 import yaml
-
 from kehila.content import classify, iter_markdown
 from kehila.fileio import atomic_write, locked
 from kehila.model import Item, ItemError, slugify

@@ -153,8 +153,9 @@ class CsvSource:
             text = data.decode(self.encoding)
         except UnicodeDecodeError as exc:
             raise HarvestError(
-                self.name, f"{self._where()}: not {self.encoding} text ({exc.reason} at byte "
-                f"{exc.start}); set the 'encoding' option"
+                self.name,
+                f"{self._where()}: not {self.encoding} text ({exc.reason} at byte "
+                f"{exc.start}); set the 'encoding' option",
             ) from None
         if self.format == "csv":
             try:
@@ -171,9 +172,7 @@ class CsvSource:
                 loaded = loaded.get(key) if isinstance(loaded, dict) else None
         if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
             where = f" under '{self.records}'" if self.records else ""
-            raise HarvestError(
-                self.name, f"{self._where()}: expected a list of objects{where}"
-            )
+            raise HarvestError(self.name, f"{self._where()}: expected a list of objects{where}")
         return [_flatten(r) for r in loaded]
 
     # -- one row ---------------------------------------------------------------------------------
@@ -284,14 +283,15 @@ class CsvSource:
             except ValueError:
                 parsed = None
             if parsed is not None:
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
             formats = _DATE_FORMATS
         for fmt in formats:
             try:
-                parsed = dt.datetime.strptime(text, fmt)
+                # Form exports carry local times without an offset: read as UTC just below.
+                parsed = dt.datetime.strptime(text, fmt)  # noqa: DTZ007
             except ValueError:
                 continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
         return None
 
 

@@ -22,14 +22,13 @@ Options: ``url`` (required), ``kind`` (``story`` or ``newsletter``, default ``st
 from __future__ import annotations
 
 import calendar
-import hashlib
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import feedparser
-
 from kehila.model import Item, Person, Source
 
 from ..config import Options
@@ -198,7 +197,7 @@ def _struct_to_datetime(value: Any) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC)
     except (OverflowError, ValueError, TypeError):
         return None
 

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from kehila.cli import main
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
-
-from kehila.cli import main
 
 #: A Medium publication feed captured by rbren/rss-parser (MIT): CDATA titles, full
 #: content:encoded HTML, dc:creator, categories; it stands in for a newsletter platform.

@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
-
 from kehila.cli import main
 from kehila.model import Item
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from .conftest import MEDIUM, FeedServer, counts, harvest, snapshot, summary, write_project
 

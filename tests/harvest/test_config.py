@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
-
 from kehila.harvest.config import read_config
+from pytest_httpserver import HTTPServer
 
 from .conftest import harvest, write_project
 
@@ -19,7 +18,10 @@ from .conftest import harvest, write_project
             {"name": "blog", "type": "fead", "url": "https://example.org/f"},
             "source 'blog': option 'type': unknown type 'fead' (did you mean 'feed'?)",
         ),
-        ({"name": "blog", "type": "feed"}, "source 'blog': option 'url': required option is missing"),
+        (
+            {"name": "blog", "type": "feed"},
+            "source 'blog': option 'url': required option is missing",
+        ),
         (
             {"name": "blog", "type": "feed", "url": "https://example.org/f", "kind": "qa"},
             "source 'blog': option 'kind': expected one of story, newsletter, got 'qa'",
@@ -33,21 +35,30 @@ from .conftest import harvest, write_project
             "source 'blog': option 'max_items': expected a whole number of at least 1, got 0",
         ),
         (
-            {"name": "blog", "type": "feed", "url": "${KEHILA_TEST_UNSET_VARIABLE}/feed"},
-            "source 'blog': option 'url': environment variable KEHILA_TEST_UNSET_VARIABLE is not set",
+            {"name": "blog", "type": "feed", "url": "${KEHILA_TEST_UNSET}/feed"},
+            "source 'blog': option 'url': environment variable KEHILA_TEST_UNSET is not set",
         ),
         (
             {"name": "form", "type": "csv", "path": "missing.csv", "columns": {"name": "Name"}},
             "source 'form': option 'path': no such file: missing.csv",
         ),
         (
-            {"name": "form", "type": "csv", "url": "https://example.org/x.csv",
-             "columns": {"name": "Name", "quote": "Q", "phone": "Tel"}},
+            {
+                "name": "form",
+                "type": "csv",
+                "url": "https://example.org/x.csv",
+                "columns": {"name": "Name", "quote": "Q", "phone": "Tel"},
+            },
             "source 'form': option 'columns.phone': unknown field",
         ),
         (
-            {"name": "form", "type": "csv", "url": "https://example.org/x.csv",
-             "columns": {"name": "Name", "quote": "Q"}, "without_consent": "publish"},
+            {
+                "name": "form",
+                "type": "csv",
+                "url": "https://example.org/x.csv",
+                "columns": {"name": "Name", "quote": "Q"},
+                "without_consent": "publish",
+            },
             "source 'form': option 'without_consent': expected one of skip, pending",
         ),
         ({"type": "feed", "url": "https://example.org/f"}, "source 'sources[1]': option 'name'"),

@@ -19,7 +19,7 @@ GOOGLE_FORMS = (
     'Tavla?","How likely are you to recommend us? (1-5)","May we publish your answer with your '
     'name?"\r\n'
     '"3/4/2025 10:15:22","dana@northwind.example","Dana Whitfield","Northwind Clinics","Our '
-    'no-show rate fell from 14% to under 9%. Ask me anything: dana.w@northwind.example or '
+    "no-show rate fell from 14% to under 9%. Ask me anything: dana.w@northwind.example or "
     '+1 (555) 010-7788.","5","Yes"\r\n'
     '"3/5/2025 08:01:09","marcus@brigade.example","Marcus Oyelaran","Brigade 7","Shift swaps '
     'take minutes now.","4","No"\r\n'

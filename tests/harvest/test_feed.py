@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from kehila.harvest.http import HttpClient
 from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
 from kehila.harvest.sources.feed import FeedSource
@@ -113,8 +112,10 @@ def test_ill_formed_feed_warns_with_reason_and_harvests_what_parses(
     assert counts(result.output, "uol")[0] == 15
     assert "is not a well-formed feed" in result.output
     assert "document declared as utf-8" in result.output
-    titles = [Item.from_text(p.read_text("utf-8"), path=p.name).title
-              for p in (tmp_path / "content").rglob("*.md")]
+    titles = [
+        Item.from_text(p.read_text("utf-8"), path=p.name).title
+        for p in (tmp_path / "content").rglob("*.md")
+    ]
     assert "Ibope: Bolsonaro perde de Haddad, Ciro e Alckmin" in " ".join(titles)
 
 

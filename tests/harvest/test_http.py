@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from kehila.harvest.http import FetchError, HttpClient, HttpResponse, NotModified
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
-
-from kehila.harvest.http import FetchError, HttpClient, HttpResponse, NotModified
 
 FEED = "feeds/rss-parser/content-encoded.rss"
 
@@ -197,9 +196,7 @@ def test_streamed_oversized_response_is_refused(httpserver: HTTPServer, tmp_path
 def test_decompressed_size_counts(httpserver: HTTPServer, tmp_path: Path) -> None:
     bomb = gzip.compress(b"\0" * 200_000)
     assert len(bomb) < 4096
-    httpserver.expect_request("/bomb").respond_with_data(
-        bomb, headers={"Content-Encoding": "gzip"}
-    )
+    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
     client = _client(tmp_path, max_bytes=4096)
     with pytest.raises(FetchError, match="exceeds the limit of 4096 bytes"):
         client.get(httpserver.url_for("/bomb"))

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from kehila.harvest.sanitize import (
     EMAIL_MASK,
     PHONE_MASK,
@@ -122,13 +121,14 @@ def test_feedparser_sanitizer_cases(tmp_path: Path, feeds: FeedServer, corpus: P
 
 def test_html_structure_survives() -> None:
     markdown = html_to_markdown(
-        '<h2>Results</h2><p>We cut <strong>no-shows</strong> by 38%, see '
+        "<h2>Results</h2><p>We cut <strong>no-shows</strong> by 38%, see "
         '<a href="https://example.org/report?a=1&amp;b=2" onclick="x()">the report</a>.</p>'
         "<ul><li>SMS</li><li>e-mail</li></ul><pre><code>x = 1</code></pre>"
     )
     assert markdown == (
         "## Results\n\nWe cut **no-shows** by 38%, see "
-        "[the report](https://example.org/report?a=1&amp;b=2).\n\n- SMS\n- e-mail\n\n```\nx = 1\n```"
+        "[the report](https://example.org/report?a=1&amp;b=2).\n\n"
+        "- SMS\n- e-mail\n\n```\nx = 1\n```"
     )
 
 
@@ -140,7 +140,10 @@ def test_html_structure_survives() -> None:
         ("Ring 020 7946 0958 or 06-1234 5678", f"Ring {PHONE_MASK} or {PHONE_MASK}"),
         ("Tel: +972-3-555-1234", f"Tel: {PHONE_MASK}"),
         # Not phone numbers: dates, years, percentages, amounts, short ids, URLs.
-        ("On 2025-03-04 we grew 38% to 1,200,000 users", "On 2025-03-04 we grew 38% to 1,200,000 users"),
+        (
+            "On 2025-03-04 we grew 38% to 1,200,000 users",
+            "On 2025-03-04 we grew 38% to 1,200,000 users",
+        ),
         ("Order 1234567 shipped in 2024", "Order 1234567 shipped in 2024"),
         ("See https://example.org/p/5551234567 now", "See https://example.org/p/5551234567 now"),
     ],

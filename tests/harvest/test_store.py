@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from kehila.harvest.store import ItemStore, Outcome
 from kehila.model import Item
 
@@ -191,9 +190,7 @@ def test_dry_run_writes_nothing(hub, feeds) -> None:
     assert len(_files(config)) == 7
 
 
-def test_store_reports_duplicates_and_keeps_unreadable_files(
-    hub, tmp_path: Path
-) -> None:
+def test_store_reports_duplicates_and_keeps_unreadable_files(hub, tmp_path: Path) -> None:
     config, _ = hub
     harvest(config)
     path = _file_of(config, CHANGED_ID)
