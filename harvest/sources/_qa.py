@@ -26,8 +26,15 @@ def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) 
     """
     if base_url and re.search(r"""(?:href|src)\s*=\s*["']?/""", html):
         fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-        fragment.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
-        html = lxml.html.tostring(fragment, encoding="unicode")
+        try:
+            fragment.make_links_absolute(
+                base_url, resolve_base_href=False, handle_failures="discard"
+            )
+            html = lxml.html.tostring(fragment, encoding="unicode")
+        except ValueError:
+            # A link holding NUL or a control character (even as an entity) cannot be set back
+            # by lxml: keep the HTML as it was; the sanitiser drops the links it cannot keep.
+            pass
     return sanitize.html_to_markdown(html, mask=mask)
 
 
