@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,7 +238,11 @@ _ALLOWED_TAGS = nh3.ALLOWED_TAGS | {
 
 
 def sanitize_page_html(html: str) -> str:
-    """Remove anything that could run script from a page's rendered content."""
+    """Remove anything that could run script from a page's rendered content.
+
+    Images from other hosts lose their ``src`` (the ``alt`` text stays): a stranger's image is a
+    tracking pixel that tells them who reads the hub, so a visitor's browser never fetches one.
+    """
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -245,7 +250,16 @@ def sanitize_page_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         strip_comments=True,
+        attribute_filter=_local_images_only,
     )
+
+
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        parts = urllib.parse.urlsplit(value.strip())
+        if parts.scheme or parts.netloc or value.strip().startswith(("//", "\\")):
+            return None
+    return value
 
 
 def _display_dir(config: MkDocsConfig) -> str:
