@@ -295,3 +295,19 @@ def test_an_ambiguous_name_lists_the_candidates(kehila, project):
         "csv:autumn-survey:row-44 (content/newsletter/2025-11-02-pending-agency.md), "
         f"{STORY_ID} (content/{STORY}); give the full id\n"
     )
+
+
+def test_show_tells_whether_an_editor_changed_the_item_since_harvest(kehila, project):
+    from kehila.model import Item
+
+    path = project / "content" / STORY
+    text = path.read_text(encoding="utf-8")
+    digest = Item.from_text(text, path=STORY).digest()  # kehila.model.content_digest
+    path.write_text(
+        text.replace("  harvested: 2025-11-03T08:00:00Z\n",
+                     f"  harvested: 2025-11-03T08:00:00Z\n  digest: {digest}\n"),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert re.search(r"Edited since harvest\s+no\b", kehila("review", "show", STORY_ID).stdout)
+    assert kehila("review", "disclose", STORY_ID, "none").exit_code == 0
+    assert re.search(r"Edited since harvest\s+yes\b", kehila("review", "show", STORY_ID).stdout)
