@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.table import Table
@@ -62,7 +62,7 @@ def _error(message: str) -> None:
     click.secho(f"Error: {message}", fg="red", err=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     _error(message)
     sys.exit(1)
 
@@ -79,7 +79,6 @@ def _desk(ctx: click.Context, content_dir: Path | None) -> Desk:
             return Desk.load(folder, threshold=obj.get("threshold", DEFAULT_THRESHOLD))
     except DeskError as exc:
         _fail(str(exc))
-        raise  # unreachable
 
 
 def _resolve(desk: Desk, ident: str) -> Entry:
@@ -87,7 +86,6 @@ def _resolve(desk: Desk, ident: str) -> Entry:
         return desk.resolve(ident)
     except DeskError as exc:
         _fail(str(exc))
-        raise
 
 
 # -- kehila review --------------------------------------------------------------------------------
