@@ -102,3 +102,21 @@ def test_material_search_is_the_switch_for_small_hubs(demo_project: Path) -> Non
     home = (site / "index.html").read_text("utf-8")
     assert 'data-md-component="search"' in home
     assert "assets/kehila/search.js" not in home
+
+
+def test_worker_process_writes_the_same_index_as_in_process(tmp_path: Path) -> None:
+    from kehila.search.worker import LocalIndex, WorkerIndex
+
+    html = "<h1>Смены</h1><p>Выгрузка смен в <b>Excel</b> &amp; CSV</p>"
+    outputs = []
+    for name, index in (("local", LocalIndex()), ("worker", WorkerIndex())):
+        try:
+            index.add(key="k", url="u/", title="Смены", kind="qa", tags=["export"],
+                      language="ru", date="2025-01-01", html=html)  # fmt: skip
+            assert index.write(tmp_path / name, kinds={"qa": "Q&A"}) == {"ru": 1}
+        finally:
+            index.close()
+        outputs.append(sorted((p.relative_to(tmp_path / name).as_posix(), p.read_bytes())
+                              for p in (tmp_path / name).rglob("*.json")))  # fmt: skip
+    assert outputs[0] == outputs[1]
+    assert _postings(tmp_path / "worker", "ru", "выгрузк") == {0: 0}

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs.config.config_options import ExtraScriptValue
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from .index import SearchIndex
-from .text import html_to_text, language_key
+from .text import language_key
+from .worker import LocalIndex, SearchIndexError, WorkerIndex, start_index
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -43,8 +44,14 @@ class HubSearch:
 
     def __init__(self) -> None:
         self.enabled = False
-        self.index = SearchIndex()
+        self.index: LocalIndex | WorkerIndex | None = None
         self.kinds: dict[str, str] = {}
+        self.incremental = False
+        """``mkdocs serve --dirty``: pages that did not change are not rendered again, so the
+        documents of the previous build are kept (and the indexer process with them)."""
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.incremental = command == "serve" and dirty
 
     def on_config(self, config: MkDocsConfig, *, enabled: bool, kinds: dict[str, str]) -> None:
         """Switch the feature on and add the client to every page.
@@ -77,6 +84,12 @@ class HubSearch:
         """
         if not self.enabled:
             return
+        if self.index is not None and not getattr(self.index, "alive", True):
+            self.index = None
+        if self.index is None:
+            self.index = start_index(background=True)
+        elif not self.incremental:
+            self.index.reset()
         self.index.retain(published)
         folder = resources.files(__package__) / "assets"
         for name in ASSETS:
@@ -87,7 +100,7 @@ class HubSearch:
 
     def on_page_content(self, html: str, page: Page, item: Item | None) -> None:
         """Index the rendered page of a public item (any other page is ignored)."""
-        if not self.enabled or item is None or not item.is_public:
+        if not self.enabled or self.index is None or item is None or not item.is_public:
             return
         self.index.add(
             key=page.file.src_uri,
@@ -97,14 +110,21 @@ class HubSearch:
             tags=item.tags,
             language=language_key(item.language),
             date=item.date.date().isoformat(),
-            text=html_to_text(html),
+            html=html,
         )
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         """Write the index into the site."""
-        if not self.enabled:
+        if not self.enabled or self.index is None:
             return
         start = time.monotonic()
-        counts = self.index.write(Path(config.site_dir) / INDEX_URL, kinds=self.kinds)
+        try:
+            counts = self.index.write(Path(config.site_dir) / INDEX_URL, kinds=self.kinds)
+        except SearchIndexError as exc:
+            raise PluginError(f"Kehila's search: {exc}") from None
+        finally:
+            if not self.incremental:
+                self.index.close()
+                self.index = None
         summary = ", ".join(f"{n} {language}" for language, n in counts.items()) or "no items"
         log.info(f"Search index written in {time.monotonic() - start:.2f} s ({summary})")

@@ -1,0 +1,124 @@
+"""Indexing beside the build: a :class:`~kehila.search.index.SearchIndex` in a child process.
+
+MkDocs renders pages on one core. The plugin hands each rendered page to this worker through a
+pipe (a few microseconds) and the worker extracts text, stems words and finally writes the index
+on the machine's other core, while MkDocs goes on rendering. Where ``fork`` is not available the
+same work happens in-process (:class:`LocalIndex`), with the same interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .index import SearchIndex
+from .text import html_to_text
+
+
+class SearchIndexError(RuntimeError):
+    """The index could not be written; the message says why (and where, for file errors)."""
+
+
+class LocalIndex:
+    """The index in this process: pages are analysed as they are added."""
+
+    def __init__(self) -> None:
+        self.index = SearchIndex()
+
+    def add(self, *, html: str, **fields: Any) -> None:
+        self.index.add(text=html_to_text(html), **fields)
+
+    def retain(self, keys: set[str]) -> None:
+        self.index.retain(keys)
+
+    def reset(self) -> None:
+        self.index = SearchIndex()
+
+    def write(self, folder: Path, *, kinds: dict[str, str]) -> dict[str, int]:
+        try:
+            return self.index.write(folder, kinds=kinds)
+        except OSError as exc:
+            raise SearchIndexError(f"could not write the index into {folder}: {exc}") from exc
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerIndex:
+    """The index in a forked child process, fed through a pipe."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child,), name="kehila-search", daemon=True
+        )
+        self._process.start()
+        child.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def add(self, **fields: Any) -> None:
+        self._conn.send(("add", fields))
+
+    def retain(self, keys: set[str]) -> None:
+        self._conn.send(("retain", keys))
+
+    def reset(self) -> None:
+        self._conn.send(("reset", None))
+
+    def write(self, folder: Path, *, kinds: dict[str, str]) -> dict[str, int]:
+        try:
+            self._conn.send(("write", (folder, kinds)))
+            status, value = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise SearchIndexError(f"the search indexer stopped unexpectedly: {exc}") from exc
+        if status == "error":
+            raise SearchIndexError(value)
+        return value
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            with contextlib.suppress(OSError):
+                self._conn.send(("stop", None))
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+        self._conn.close()
+
+
+def _serve(conn: Connection) -> None:
+    local = LocalIndex()
+    while True:
+        try:
+            command, value = conn.recv()
+        except EOFError:
+            return
+        if command == "add":
+            local.add(**value)
+        elif command == "retain":
+            local.retain(value)
+        elif command == "reset":
+            local.reset()
+        elif command == "write":
+            folder, kinds = value
+            try:
+                conn.send(("ok", local.write(folder, kinds=kinds)))
+            except Exception as exc:  # noqa: BLE001 - reported to the build, which fails
+                detail = "".join(traceback.format_exception_only(exc)).strip()
+                conn.send(("error", detail))
+        elif command == "stop":
+            return
+
+
+def start_index(*, background: bool) -> LocalIndex | WorkerIndex:
+    """A worker process when asked for and ``fork`` exists; else an in-process index."""
+    if background and "fork" in multiprocessing.get_all_start_methods():
+        return WorkerIndex()
+    return LocalIndex()
