@@ -173,7 +173,7 @@ class ItemStore:
             slug = slugify(base)[: 60 - len(suffix)].rstrip("-_") + suffix
             path = folder / f"{prefix}-{slug}.md"
         item = dataclasses.replace(item, slug=slug, path=None)
-        text = _render_with_digest(item, self._display(path))
+        text = _with_digest(*_digested(item, self._display(path)))
         self._claimed.add(path)
         self._slugs.add((item.kind, slug))
         if not self.dry_run:
@@ -196,8 +196,7 @@ class ItemStore:
             if item.source is not None and item.source.extra.get(UNDATED):
                 candidate.date = current.date
             stored = current.source.digest if current.source else None
-            new_text = _render_with_digest(candidate, display)
-            new_digest = Item.from_text(new_text, path=display).source.digest  # type: ignore[union-attr]
+            candidate, new_digest = _digested(candidate, display)
             if new_digest == stored:
                 return StoreResult(Outcome.UNCHANGED, item.id, path=path)
             if current.status == "rejected":
@@ -209,7 +208,7 @@ class ItemStore:
             if stored is None or current.digest() != stored:
                 return self._keep(item, path, "edited by an editor; upstream changed")
             if not self.dry_run:
-                atomic_write(path, new_text)
+                atomic_write(path, _with_digest(candidate, new_digest))
             return StoreResult(Outcome.UPDATED, item.id, path=path)
 
     def _keep(self, item: Item, path: Path, reason: str) -> StoreResult:
@@ -234,20 +233,24 @@ class ItemStore:
             return str(path)
 
 
-def _render_with_digest(item: Item, display: str) -> str:
-    """The file text of ``item`` with ``source.digest`` set to the digest of that very text.
+def _digested(item: Item, display: str) -> tuple[Item, str]:
+    """``item`` ready to write, and the digest of the file it makes.
 
-    The digest is taken from the text as read back (not from the object written), so that
-    whatever the serialiser normalises (trailing spaces, key order) cannot make an untouched
-    file look edited.
+    The digest is taken from the text as read back (not from the object in memory), so that
+    whatever the serialiser normalises (trailing spaces, date precision) cannot make an
+    untouched file look edited. Write the item with :func:`_with_digest`.
     """
     assert item.source is not None
     item = dataclasses.replace(item, source=dataclasses.replace(item.source, digest=None))
     item.validate()
-    first = item.to_text()
-    digest = Item.from_text(first, path=display).digest()
-    item.source = dataclasses.replace(item.source, digest=digest)
-    return item.to_text()
+    return item, Item.from_text(item.to_text(), path=display).digest()
+
+
+def _with_digest(item: Item, digest: str) -> str:
+    assert item.source is not None
+    return dataclasses.replace(
+        item, source=dataclasses.replace(item.source, digest=digest)
+    ).to_text()
 
 
 def _raw_id(text: str) -> str | None:
