@@ -166,7 +166,7 @@ class FeedSource:
     def _tags(self, entry: Mapping[str, Any]) -> list[str]:
         tags: list[str] = []
         for tag in entry.get("tags") or []:
-            term = plain_text(str(tag.get("term") or tag.get("label") or ""), mask=False)
+            term = plain_text(str(tag.get("term") or tag.get("label") or ""), mask=self.mask)
             if term and term not in tags:
                 tags.append(term)
         for tag in self.tags:

@@ -34,8 +34,11 @@ def test_killed_harvest_leaves_no_partial_file_and_rerun_converges(
     url = feeds.serve("/giant.rss", (corpus / GIANT).read_bytes())
     config = write_project(tmp_path, [{"name": "giant", "type": "feed", "url": url}])
     stories = tmp_path / "content/stories"
+    # The installed console command itself (beside the interpreter in the virtualenv).
+    command = Path(sys.executable).with_name("kehila")
+    assert command.exists(), command
     process = subprocess.Popen(
-        [sys.executable, "-c", "from kehila.cli import main; main()", "harvest", "-f", str(config)],
+        [str(command), "harvest", "-f", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
