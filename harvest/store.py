@@ -177,8 +177,9 @@ class ItemStore:
         self._claimed.add(path)
         self._slugs.add((item.kind, slug))
         if not self.dry_run:
-            with locked(path):
-                atomic_write(path, text)
+            # No per-file lock: nobody edits a file that does not exist yet, and other harvests
+            # wait on the harvest lock. (Each lock leaves a .<name>.lock file beside the item.)
+            atomic_write(path, text)
         self.index[item.id] = path
         return StoreResult(Outcome.NEW, item.id, path=path)
 
