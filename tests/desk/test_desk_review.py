@@ -311,3 +311,18 @@ def test_show_tells_whether_an_editor_changed_the_item_since_harvest(kehila, pro
     assert re.search(r"Edited since harvest\s+no\b", kehila("review", "show", STORY_ID).stdout)
     assert kehila("review", "disclose", STORY_ID, "none").exit_code == 0
     assert re.search(r"Edited since harvest\s+yes\b", kehila("review", "show", STORY_ID).stdout)
+
+
+def test_an_invalid_item_is_never_approved(kehila, project):
+    path = project / "content" / QA
+    broken = path.read_text(encoding="utf-8").replace("- accepted: true\n  author:", "- author:")
+    path.write_text(broken, encoding="utf-8")
+    result = kehila("review", "approve", f"content/{QA}")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: refused, the item is not valid: content/{QA}: field 'answers': "
+        "expected exactly one answer with 'accepted: true', got 0\n"
+    )
+    assert path.read_text(encoding="utf-8") == broken
+    # Other fields of an invalid item can still be recorded, to fix it step by step.
+    assert kehila("review", "reject", f"content/{QA}", "--reason", "No answer").exit_code == 0

@@ -113,7 +113,7 @@ def approve(desk: Desk, entry: Entry) -> str:
             del meta["rejected"]
         return "published"
 
-    return update_item(_path(desk, entry), change, display=entry.path)
+    return update_item(_path(desk, entry), change, display=entry.path, require_valid=True)
 
 
 def reject(desk: Desk, entry: Entry, reason: str, *, when: dt.datetime | None = None) -> str:

@@ -172,27 +172,33 @@ def mapping(**values: Any) -> CommentedMap:
     return result
 
 
-def update_item(path: Path, change: Callable[[CommentedMap], T], *, display: str) -> T:
+def update_item(
+    path: Path, change: Callable[[CommentedMap], T], *, display: str, require_valid: bool = False
+) -> T:
     """Apply ``change`` to the front matter of the item at ``path`` and write it back atomically.
 
     The file is read inside the lock, so a concurrent edit made just before is never lost.
     ``change`` may raise :class:`DeskError` to refuse (nothing is written). A change that would
     turn a valid item into an invalid one is refused with the content model's message; an item
-    that was already invalid may be written (an editor fixes such a file one field at a time).
+    that was already invalid may be written (an editor fixes such a file one field at a time),
+    unless ``require_valid`` (publishing an item the model rejects makes no sense).
 
     Args:
         path: The item's Markdown file.
         change: Mutates the front matter mapping in place and returns anything.
         display: How the file is named in messages, e.g. ``content/stories/acme.md``.
+        require_valid: Refuse unless the item is valid after the change.
 
     Returns:
         Whatever ``change`` returned.
     """
     with locked(path):
-        return update_locked(path, change, display=display)
+        return update_locked(path, change, display=display, require_valid=require_valid)
 
 
-def update_locked(path: Path, change: Callable[[CommentedMap], T], *, display: str) -> T:
+def update_locked(
+    path: Path, change: Callable[[CommentedMap], T], *, display: str, require_valid: bool = False
+) -> T:
     """:func:`update_item` for a caller that already holds :func:`kehila.fileio.locked` on ``path``.
 
     A command that changes two files (``merge``) locks both first, in path order, and then edits.
@@ -209,6 +215,8 @@ def update_locked(path: Path, change: Callable[[CommentedMap], T], *, display: s
     try:
         Item.from_text(new_text, path=display)
     except ItemError as after:
+        if require_valid:
+            raise DeskError(f"refused, the item is not valid: {after}") from None
         try:
             Item.from_text(text, path=display)
         except ItemError:
