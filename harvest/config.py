@@ -48,7 +48,8 @@ class SourceSpec:
     name: str
     type: str
     options: Mapping[str, Any]
-    """The adapter's own options (everything but ``name``, ``type`` and ``enabled``)."""
+    """The adapter's own options (everything but ``name``, ``type`` and ``enabled``), as written:
+    ``${VAR}`` is expanded by :func:`build_sources`."""
     enabled: bool = True
 
 
@@ -129,7 +130,9 @@ def read_config(config_path: Path) -> HarvestConfig:
         enabled = raw.get("enabled", True)
         if not isinstance(enabled, bool):
             raise ConfigError(name, "enabled", f"expected true or false, got {enabled!r}")
-        options = {k: _expand(v, name, k) for k, v in raw.items() if k not in COMMON_OPTIONS}
+        # ${VAR} is expanded when the source is built, so a disabled source may name a
+        # variable that is not set here.
+        options = {k: v for k, v in raw.items() if k not in COMMON_OPTIONS}
         specs.append(SourceSpec(name=name, type=type_name, options=options, enabled=enabled))
     return HarvestConfig(
         config_path=config_path, project_dir=project_dir, content_dir=content_dir, sources=specs
@@ -167,7 +170,8 @@ def build_sources(
                 "type",
                 f"unknown type {spec.type!r}{hint}; known types: {', '.join(known_types())}",
             ) from None
-        sources.append(factory(spec.name, spec.options, context))
+        options = {k: _expand(v, spec.name, k) for k, v in spec.options.items()}
+        sources.append(factory(spec.name, options, context))
     return sources
 
 

@@ -33,7 +33,14 @@ from kehila.model import Item, Person, Source
 
 from ..config import Options
 from ..http import FetchError, NotModified
-from ..sanitize import first_sentence, html_to_markdown, plain_text, shorten, text_to_markdown
+from ..sanitize import (
+    EMAIL_MASK,
+    first_sentence,
+    html_to_markdown,
+    plain_text,
+    shorten,
+    text_to_markdown,
+)
 from ..store import UNDATED
 from .base import HarvestContext, HarvestError, Skipped
 
@@ -175,17 +182,25 @@ class FeedSource:
         return tags
 
     def _author(self, entry: Mapping[str, Any]) -> Person | None:
-        detail = entry.get("author_detail") or {}
-        name = detail.get("name") or ""
-        if not name and not detail.get("email"):
+        """The entry's author(s) as one person (names joined), never with an e-mail address."""
+        people = [a for a in entry.get("authors") or [] if isinstance(a, Mapping)]
+        if not people and entry.get("author_detail"):
+            people = [entry["author_detail"]]
+        names: list[str] = []
+        for person in people:
+            name = plain_text(str(person.get("name") or ""), mask=True)
+            if name and name != EMAIL_MASK and name not in names:
+                names.append(name)
+        if not names and not people and entry.get("author"):
             # Only the raw string; RSS 2.0 <author> is "email (Name)", never keep the address.
-            name = entry.get("author") or ""
-        name = plain_text(name, mask=True)
-        if not name or name == "[email hidden]":
+            name = plain_text(str(entry["author"]), mask=True)
+            if name and name != EMAIL_MASK:
+                names.append(name)
+        if not names:
             return None
-        href = detail.get("href")
+        href = (people[0].get("href") if people else None) or None
         url = href if isinstance(href, str) and href.startswith(("http://", "https://")) else None
-        return Person(name=name, url=url)
+        return Person(name=", ".join(names), url=url)
 
     def _warn(self, message: str) -> None:
         if self.context.warn is not None:

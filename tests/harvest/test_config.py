@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kehila.harvest.config import read_config
+from kehila.harvest.config import build_sources, read_config
+from kehila.harvest.sources.base import HarvestContext
 from pytest_httpserver import HTTPServer
 
-from .conftest import harvest, write_project
+from .conftest import MEDIUM, FeedServer, counts, harvest, write_project
 
 
 @pytest.mark.parametrize(
@@ -103,8 +104,29 @@ def test_environment_variables_are_expanded(tmp_path: Path, monkeypatch) -> None
     monkeypatch.setenv("KEHILA_TEST_FEED_HOST", "feeds.example.org")
     source = {"name": "blog", "type": "feed", "url": "https://${KEHILA_TEST_FEED_HOST}/rss"}
     config = read_config(write_project(tmp_path, [source], home_title="Hub"))
-    assert config.sources[0].options["url"] == "https://feeds.example.org/rss"
     assert config.content_dir == tmp_path / "content"
+    context = HarvestContext(project_dir=tmp_path, state_dir=config.state_dir)
+    (built,) = build_sources(config, context)
+    assert built.url == "https://feeds.example.org/rss"
+
+
+def test_a_disabled_source_may_name_an_unset_variable(
+    tmp_path: Path, feeds: FeedServer, corpus: Path
+) -> None:
+    url = feeds.serve("/medium.rss", (corpus / MEDIUM).read_bytes())
+    config = write_project(
+        tmp_path,
+        [
+            {"name": "blog", "type": "feed", "url": url},
+            {"name": "forum", "type": "feed", "url": "${KEHILA_TEST_UNSET}", "enabled": False},
+        ],
+    )
+    result = harvest(config)
+    assert result.exit_code == 0, result.output
+    assert counts(result.output, "blog")[0] == 7
+    result = harvest(config, "--source", "forum")
+    assert result.exit_code == 2
+    assert "environment variable KEHILA_TEST_UNSET is not set" in result.output
 
 
 def test_mkdocs_tags_do_not_break_reading(tmp_path: Path) -> None:

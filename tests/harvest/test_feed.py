@@ -189,3 +189,17 @@ def test_max_items_keeps_the_newest(tmp_path: Path, feeds: FeedServer, corpus: P
     items = _items(_source(url, tmp_path, max_items=2))
     assert [i.date.year for i in items] == [2018, 2018]
     assert items[0].date > items[1].date
+
+
+def test_authors_keep_name_and_profile_never_the_address(
+    tmp_path: Path, feeds: FeedServer, corpus: Path
+) -> None:
+    # feedburner.atom (a Blogger export): <author> with name, uri and email.
+    data = (corpus / "feeds/rss-parser/feedburner.atom").read_bytes()
+    first = _items(_source(feeds.serve("/fb.atom", data), tmp_path))[0]
+    assert first.author.name == "Google Ads Developer Advisor"
+    assert first.author.url == "http://www.blogger.com/profile/16700526826531306391"
+    # narro.rss: the only author given is an e-mail address, so there is no author.
+    data = (corpus / "feeds/rss-parser/narro.rss").read_bytes()
+    (item,) = _items(_source(feeds.serve("/narro.rss", data), tmp_path))
+    assert item.author is None
