@@ -32,7 +32,12 @@ def _content_option(default: Any = "content") -> Callable[[Callable[..., Any]], 
         default=default,
         envvar="KEHILA_CONTENT",
         show_default=default is not None,
-        help="The content folder with the items (or set KEHILA_CONTENT).",
+        help="The content folder with the items (or set KEHILA_CONTENT)."
+        + (
+            ""
+            if default is not None
+            else " Default: the one given to `kehila review`, else content."
+        ),
     )
 
 
@@ -245,7 +250,9 @@ def approve(ctx: click.Context, idents: tuple[str, ...], content_dir: Path | Non
     """Publish items (status: published).
 
     A story is refused until it records both consent and disclosure; the message gives the
-    command that sets the missing field.
+    command that sets the missing field. An item the content model rejects is refused too.
+
+    Each ID is an item id, a file path, a file name without .md, or a slug.
     """
     _each(ctx, content_dir, idents, actions.approve)
 
@@ -261,6 +268,8 @@ def reject(
     """Reject items: status: rejected, with `rejected: {reason, date}`.
 
     Rejected items stay on disk, so a later harvest never brings them back.
+
+    Each ID is an item id, a file path, a file name without .md, or a slug.
     """
     _each(ctx, content_dir, idents, lambda desk, entry: actions.reject(desk, entry, reason))
 
@@ -294,7 +303,10 @@ def consent(
     url: str | None,
     content_dir: Path | None,
 ) -> None:
-    """Record the author's consent to publication (replaces an earlier record)."""
+    """Record the author's consent to publication (replaces an earlier record).
+
+    ID is an item id, a file path, a file name without .md, or a slug.
+    """
 
     def act(desk: Desk, entry: Entry) -> str:
         actions.record_consent(desk, entry, method=method, date=date, note=note, url=url)
@@ -312,7 +324,10 @@ def consent(
 def disclose(
     ctx: click.Context, ident: str, kind: str, text: str | None, content_dir: Path | None
 ) -> None:
-    """Record the author's connection to the brand: employee, paid, gifted, partner or none."""
+    """Record the author's connection to the brand: employee, paid, gifted, partner or none.
+
+    ID is an item id, a file path, a file name without .md, or a slug.
+    """
 
     def act(desk: Desk, entry: Entry) -> str:
         actions.record_disclosure(desk, entry, kind, text=text)
@@ -332,6 +347,8 @@ def merge(ctx: click.Context, keep: str, other: str, content_dir: Path | None) -
     A gains `merged: [{id, date, source}]` with B's provenance, B's tags, and B's consent and
     disclosure when A has none. B stays on disk as rejected (`merged_into: A`), so harvest
     never brings it back.
+
+    A and B are each an item id, a file path, a file name without .md, or a slug.
     """
     desk = _desk(ctx, content_dir)
     a, b = _resolve(desk, keep), _resolve(desk, other)
