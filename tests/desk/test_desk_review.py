@@ -326,3 +326,21 @@ def test_an_invalid_item_is_never_approved(kehila, project):
     assert path.read_text(encoding="utf-8") == broken
     # Other fields of an invalid item can still be recorded, to fix it step by step.
     assert kehila("review", "reject", f"content/{QA}", "--reason", "No answer").exit_code == 0
+
+
+def test_control_characters_in_harvested_text_never_reach_the_terminal(kehila, project):
+    # Escape sequences that would retitle the terminal, clear it and set the clipboard (OSC 52).
+    path = project / "content" / STORY
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "title: Brightline Agency books client workshops in minutes\n",
+        'title: "Brightline\\e]0;pwned\\a Agency"\n',
+    )
+    text = text.replace(
+        "\nBrightline's pending", "\n\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07Brightline's pending"
+    )
+    path.write_text(text, encoding="utf-8")
+    for args in (("review",), ("review", "show", STORY_ID)):
+        out = kehila(*args).stdout
+        assert "Brightline]0;pwned Agency" in out
+        assert "\x1b" not in out and "\x07" not in out

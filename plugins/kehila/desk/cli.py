@@ -20,7 +20,7 @@ from .checks import check_content
 from .duplicates import DEFAULT_THRESHOLD
 from .edit import DeskError
 from .queue import FLAGS, Desk, Entry, source_name
-from .render import item_panel, make_console, queue_table
+from .render import clean, item_panel, make_console, queue_table
 from .stats import compute_stats
 
 
@@ -64,7 +64,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 
 def _error(message: str) -> None:
     # Plain click output, never re-wrapped: the message may end with a command to copy.
-    click.secho(f"Error: {message}", fg="red", err=True)
+    click.secho(clean(f"Error: {message}"), fg="red", err=True)
 
 
 def _fail(message: str) -> NoReturn:
@@ -229,7 +229,7 @@ def _each(
     for ident in idents:
         try:
             entry = desk.resolve(ident)
-            click.echo(f"{entry.id}: {act(desk, entry)} ({entry.path})")
+            click.echo(clean(f"{entry.id}: {act(desk, entry)} ({entry.path})"))
         except DeskError as exc:
             _error(str(exc))
             failed += 1
@@ -357,7 +357,7 @@ def merge(ctx: click.Context, keep: str, other: str, content_dir: Path | None) -
     except DeskError as exc:
         _fail(str(exc))
     extra = f"; took {', '.join(filled)} from it" if filled else ""
-    click.echo(f"merged {b.id} into {a.id}{extra}; {b.path} is now rejected.")
+    click.echo(clean(f"merged {b.id} into {a.id}{extra}; {b.path} is now rejected."))
 
 
 # -- kehila stats ------------------------------------------------------------------------------
@@ -404,7 +404,7 @@ def stats(ctx: click.Context, content_dir: Path, as_json: bool, at: dt.datetime 
     style = "red" if count else "green"
     console.print(Text(f"Published stories without consent: {count}", style=style))
     for path in data["published_stories_without_consent_paths"]:
-        console.print(Text(f"  {path}", style=style))
+        console.print(Text(clean(f"  {path}"), style=style))
 
 
 def _counts_table(data: dict[str, Any], key: str) -> Table:
@@ -439,7 +439,7 @@ def check(ctx: click.Context, content_dir: Path) -> None:
     problems = check_content(desk)
     console = make_console()
     for problem in problems:
-        console.print(Text(str(problem)), soft_wrap=True)
+        console.print(Text(clean(str(problem))), soft_wrap=True)
     files = len({p.path for p in problems})
     if problems:
         console.print(

@@ -13,7 +13,7 @@ from ..model import Item
 from . import actions
 from .edit import DeskError
 from .queue import Desk
-from .render import item_panel
+from .render import clean, item_panel
 
 KEYS = "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit"
 
@@ -33,7 +33,7 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
         fresh = Desk.load(desk.content_dir, threshold=desk.threshold)
         entry = next((e for e in fresh.entries if e.id == ids[position]), None)
         if entry is None:
-            console.print(Text(f"{ids[position]} is gone, skipping", style="yellow"))
+            console.print(Text(clean(f"{ids[position]} is gone, skipping"), style="yellow"))
             position += 1
             continue
         console.rule(f"{position + 1}/{total}")
@@ -46,25 +46,25 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
         try:
             if key == "a":
                 result = actions.approve(fresh, entry)
-                console.print(Text(f"approved {entry.id} ({result})", style="green"))
+                console.print(Text(clean(f"approved {entry.id} ({result})"), style="green"))
                 tally["approved"] += 1
             elif key == "r":
                 reason = click.prompt("Reason for rejecting", prompt_suffix=": ")
                 actions.reject(fresh, entry, reason)
-                console.print(Text(f"rejected {entry.id}", style="red"))
+                console.print(Text(clean(f"rejected {entry.id}"), style="red"))
                 tally["rejected"] += 1
             elif key == "s":
-                console.print(Text(f"skipped {entry.id}"))
+                console.print(Text(clean(f"skipped {entry.id}")))
                 tally["skipped"] += 1
             elif key == "e":
                 click.edit(filename=str(Path(entry.path)))
-                console.print(Text(f"edited {entry.path}"))
+                console.print(Text(clean(f"edited {entry.path}")))
                 continue
             else:
-                console.print(Text(f"unknown key {key!r}: {KEYS}", style="yellow"))
+                console.print(Text(clean(f"unknown key {key!r}: {KEYS}"), style="yellow"))
                 continue
         except DeskError as exc:
-            console.print(Text(str(exc), style="red"))
+            console.print(Text(clean(str(exc)), style="red"))
             continue
         position += 1
     return tally

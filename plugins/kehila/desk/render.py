@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from pathlib import PurePosixPath
+from typing import TypeVar
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -13,6 +16,8 @@ from rich.text import Text
 
 from ..model import Item, parse_date
 from .queue import FLAGS, UPSTREAM_CHANGED, Desk, Entry, is_edited, source_name
+
+T = TypeVar("T")
 
 #: Line width when the output is not a terminal (a pipe, a file, a test).
 PIPE_WIDTH = 200
@@ -24,6 +29,25 @@ FLAG_LABELS = {
     "upstream": ("upstream changed", "magenta"),
     "duplicate": ("duplicate?", "cyan"),
 }
+
+
+#: C0 and C1 control characters except tab and newline: a harvested text could otherwise send
+#: escape sequences to the editor's terminal (retitle it, rewrite the screen, set the clipboard).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: T) -> T:
+    """``value`` (an item, or anything in one) with control characters removed from all text."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [clean(v) for v in value]  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}  # type: ignore[return-value]
+    return value
 
 
 def flag_text(flags: list[str]) -> Text:
@@ -50,7 +74,8 @@ def queue_table(desk: Desk, items: list[Item]) -> Table:
     table.add_column("Date", no_wrap=True, min_width=10)
     table.add_column("Lang", no_wrap=True)
     table.add_column("Flags", no_wrap=True)
-    for item in items:
+    for original in items:
+        item = clean(original)
         table.add_row(
             PurePosixPath(str(item.path)).stem,
             item.kind,
@@ -58,7 +83,7 @@ def queue_table(desk: Desk, items: list[Item]) -> Table:
             source_name(item),
             item.date.date().isoformat(),
             item.language,
-            flag_text(desk.flags(item)),
+            flag_text(desk.flags(original)),
         )
     return table
 
@@ -75,13 +100,18 @@ def _when(value: object) -> str:
 def item_panel(desk: Desk, entry: Entry) -> Panel:
     """An item readably: its fields, provenance and flags, then quote, body and answers."""
     if entry.item is None:
-        return Panel(Text(str(entry.error), style="red"), title=entry.path, border_style="red")
-    item = entry.item
+        return Panel(
+            Text(clean(str(entry.error)), style="red"),
+            title=clean(entry.path),
+            border_style="red",
+        )
+    original = entry.item
+    item = clean(original)
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column()
     facts.add_row("ID", item.id)
-    facts.add_row("File", entry.path)
+    facts.add_row("File", clean(entry.path))
     facts.add_row("Kind / status", f"{item.kind} / {item.status}")
     facts.add_row("Date", _when(item.date))
     facts.add_row("Language", f"{item.language} ({item.direction})")
@@ -109,7 +139,7 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
         s = item.source
         facts.add_row("Source", f"{s.name}" + (f" ({s.type})" if s.type else "") + f" {s.url}")
         facts.add_row("Harvested", _when(s.harvested))
-        edited = is_edited(item)
+        edited = is_edited(original)
         facts.add_row(
             "Edited since harvest",
             "unknown (no digest)" if edited is None else ("yes" if edited else "no"),
@@ -126,13 +156,13 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
     rejected = item.extra.get("rejected")
     if isinstance(rejected, dict):
         facts.add_row("Rejected", f"{_when(rejected.get('date'))}: {rejected.get('reason')}")
-    flags = desk.flags(item)
+    flags = desk.flags(original)
     if flags:
         facts.add_row("Flags", flag_text(flags))
         for flag in flags:
             facts.add_row("", Text(FLAGS[flag], style="dim"))
-    for other, score in desk.duplicates.get(item.id, []):
-        facts.add_row("Possible duplicate", f"{other} (similarity {score:g}%)")
+    for other, score in desk.duplicates.get(original.id, []):
+        facts.add_row("Possible duplicate", f"{clean(other)} (similarity {score:g}%)")
 
     parts: list[object] = [facts]
     if item.quote:
