@@ -394,10 +394,11 @@ def stats(ctx: click.Context, content_dir: Path, as_json: bool, at: dt.datetime 
     console.print(grid)
     queue = data["queue"]
     if queue["pending"]:
-        console.print(
+        line = (
             f"Queue: {queue['pending']} pending; median wait {queue['median_wait_days']} days; "
             f"oldest {queue['oldest_id']} waiting {queue['oldest_wait_days']} days."
         )
+        console.print(Text(clean(line)))
     else:
         console.print("Queue: empty.")
     count = data["published_stories_without_consent"]
@@ -412,7 +413,7 @@ def _counts_table(data: dict[str, Any], key: str) -> Table:
     table.add_column(key.capitalize(), no_wrap=True)
     table.add_column("Items", justify="right")
     for name, count in data[f"by_{key}"].items():
-        table.add_row(name, str(count))
+        table.add_row(Text(clean(name)), str(count))
     return table
 
 
