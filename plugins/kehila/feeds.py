@@ -8,6 +8,7 @@ absolute, made from MkDocs' ``site_url``.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from html import escape
@@ -91,8 +92,14 @@ def item_html(item: Item) -> str:
     accepted = item.accepted_answer
     if accepted is not None:
         parts.append(f"\n**Accepted answer** by {accepted.author.name}:\n\n{accepted.body}")
-    html = markdown.markdown("\n\n".join(parts), extensions=_MARKDOWN_EXTENSIONS)
+    html = _markdown().reset().convert("\n\n".join(parts))
     return nh3.clean(html, url_schemes={"http", "https", "mailto"})
+
+
+@functools.cache
+def _markdown() -> markdown.Markdown:
+    # One converter, reset between items: building one per item costs more than converting.
+    return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS)
 
 
 def item_summary(item: Item) -> str:
