@@ -29,7 +29,7 @@ def _items(folder: Path) -> list[Item]:
 
 
 def test_killed_harvest_leaves_no_partial_file_and_rerun_converges(
-    tmp_path: Path, feeds: FeedServer, corpus: Path
+    tmp_path: Path, feeds: FeedServer, corpus: Path, proof
 ) -> None:
     url = feeds.serve("/giant.rss", (corpus / GIANT).read_bytes())
     config = write_project(tmp_path, [{"name": "giant", "type": "feed", "url": url}])
@@ -51,6 +51,7 @@ def test_killed_harvest_leaves_no_partial_file_and_rerun_converges(
     process.wait()
     written = list(stories.glob("*.md"))
     assert 25 <= len(written) < 730, "the harvest was not killed mid-run"
+    proof("kill trials", 1)
     # Every file present is a complete, valid item: nothing half-written.
     assert len(_items(tmp_path / "content")) == len(written)
     # The killed run never remembered the feed's ETag, so the rerun reads it in full.
