@@ -216,7 +216,7 @@ class HttpClient:
         """
         request_headers = dict(headers or {})
         if conditional:
-            known = self._pending.get(url) or self._state.get(url) or {}
+            known = self._pending[url] if url in self._pending else self._state.get(url, {})
             if "etag" in known:
                 request_headers["If-None-Match"] = known["etag"]
             if "last_modified" in known:
@@ -228,8 +228,8 @@ class HttpClient:
             validators = _Validators(
                 response.headers.get("ETag"), response.headers.get("Last-Modified")
             ).as_dict()
-            if validators:
-                self._pending[url] = validators
+            # Empty when the server stopped sending validators: the old ones are then dropped.
+            self._pending[url] = validators
         return response
 
     def post_json(
@@ -251,7 +251,10 @@ class HttpClient:
         """
         if not self._pending:
             return
-        self._state.update(self._pending)
+        dropped = {url for url, validators in self._pending.items() if not validators}
+        self._state.update({url: v for url, v in self._pending.items() if v})
+        for url in dropped:
+            self._state.pop(url, None)
         self._pending = {}
         if self.state_path is None:
             return
@@ -259,6 +262,8 @@ class HttpClient:
             # Merge with what another harvest may have written meanwhile; ours wins per URL.
             on_disk = self._read_state_file()
             on_disk.update(self._state)
+            for url in dropped:
+                on_disk.pop(url, None)
             self._state = on_disk
             atomic_write(self.state_path, json.dumps(self._state, indent=2, sort_keys=True) + "\n")
 

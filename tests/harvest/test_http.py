@@ -219,3 +219,19 @@ def test_post_json(httpserver: HTTPServer, tmp_path: Path) -> None:
 def test_only_http_urls(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="only http:// and https://"):
         _client(tmp_path).get("file:///etc/passwd")
+
+
+def test_validators_dropped_when_the_server_stops_sending_them(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_ordered_request("/feed").respond_with_data("v1", headers={"ETag": '"1"'})
+    httpserver.expect_ordered_request("/feed").respond_with_data("v2")
+    url = httpserver.url_for("/feed")
+    client = _client(tmp_path)
+    client.get(url, conditional=True)
+    client.commit()
+    client.get(url, conditional=True)
+    assert httpserver.log[-1][0].headers.get("If-None-Match") == '"1"'
+    client.commit()
+    state = json.loads((tmp_path / "content/.kehila/http-state.json").read_text())
+    assert url not in state
