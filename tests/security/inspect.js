@@ -4,7 +4,8 @@
   const urlAttrs = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data',
     'poster', 'background', 'srcdoc', 'lowsrc', 'dynsrc', 'codebase', 'cite', 'longdesc',
     'ping', 'srcset', 'manifest', 'icon', 'profile', 'usemap', 'from', 'to', 'values']);
-  const squash = (v) => v.replace(/[\u0000-\u0020\u007f-\u00a0]/g, '').toLowerCase();
+  // Browsers ignore controls and spaces around a URL (and tabs and newlines inside it).
+  const squash = (v) => v.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '').toLowerCase();
   for (const el of document.querySelectorAll('*')) {
     for (const a of Array.from(el.attributes)) {
       const name = a.name.toLowerCase();
