@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -91,6 +92,8 @@ class HubOptions:
     feeds_max: int = 20
     use_directory_urls: bool = True
     site_language: str = "en"
+    content_label: str = "content"
+    """How item paths start (the content folder as users see it): resolves links between files."""
 
 
 @dataclass
@@ -445,8 +448,58 @@ class Hub:
 
     # -- rendering -------------------------------------------------------------------------------
 
+    def relink(self, markdown: str, item: Item, src_uri: str) -> str:
+        """Point relative links to ``.md`` files in an item's text at where they are published.
+
+        Editors link items as files (``../questions/2025-02-11-dst.md``), relative to the item's
+        own file; the item is published at another path (its URL format), so every such link is
+        rewritten relative to the generated page, where MkDocs resolves and validates it. A link
+        to an item that is not public keeps its text and loses its target, so that no URL of an
+        unpublished item leaks.
+        """
+        if ".md" not in markdown or not item.path:
+            return markdown
+        base = posixpath.dirname(item.path)
+        prefix = self.options.content_label.rstrip("/") + "/"
+
+        def target_for(url: str) -> str | None:
+            path, hash_, fragment = url.partition("#")
+            if urlsplit(path).scheme or path.startswith("/") or not path.endswith(".md"):
+                return url
+            resolved = posixpath.normpath(posixpath.join(base, path))
+            linked = self._items_by_path.get(resolved)
+            if linked is not None:
+                if not linked.is_public or not self.enabled(linked.kind):
+                    return None
+                new = self.src_uri_for(linked)
+            elif resolved.startswith(prefix):
+                new = resolved[len(prefix) :]
+            else:
+                return url
+            rel = posixpath.relpath(new, posixpath.dirname(src_uri) or ".")
+            return rel + hash_ + fragment
+
+        def inline(match: re.Match[str]) -> str:
+            target = target_for(match["url"])
+            return match["text"] if target is None else f"{match['text']}({target}{match['rest']})"
+
+        def reference(match: re.Match[str]) -> str:
+            target = target_for(match["url"])
+            return f"{match['label']}{target if target is not None else '#'}{match['rest']}"
+
+        markdown = _INLINE_LINK.sub(inline, markdown)
+        return _REFERENCE_LINK.sub(reference, markdown)
+
+    @cached_property
+    def _items_by_path(self) -> dict[str, Item]:
+        return {item.path: item for item in self.catalog.items if item.path}
+
     def _render(self, template: str, src_uri: str, **context: object) -> str:
         page_url = self.url_of(src_uri)
+
+        def relink(text: str) -> Markup:
+            # Item texts are Markdown (for harvested items: sanitised, and cleaned again as HTML).
+            return Markup(self.relink(text, context["item"], src_uri))  # type: ignore[arg-type]
 
         def link(target: Item | str) -> str:
             uri = self.src_uri_for(target) if isinstance(target, Item) else target
@@ -456,6 +509,7 @@ class Hub:
             return link(self.tag_uri(tag)) if self.options.tags else None
 
         return self._env.get_template(template).render(
+            relink=relink,
             link=link,
             tag_link=tag_link,
             page_url=page_url,
@@ -482,6 +536,14 @@ class Hub:
         env.filters["tag_slug"] = tag_slug
         env.globals["disclosure_labels"] = DISCLOSURE_LABELS
         return env
+
+
+#: Inline Markdown links: ``[text](url "title")``, images included.
+_INLINE_LINK = re.compile(r"(?P<text>!?\[[^\]\n]*\])\(\s*<?(?P<url>[^)\s>]+)>?(?P<rest>(?:\s+[\"'(][^)\n]*)?\s*)\)")
+#: Reference definitions: ``[label]: url "title"``.
+_REFERENCE_LINK = re.compile(
+    r"^(?P<label> {0,3}\[[^\]\n]+\]:[ \t]*)<?(?P<url>[^\s>]+)>?(?P<rest>.*)$", re.MULTILINE
+)
 
 
 def tag_slug(tag: str) -> str:

@@ -218,6 +218,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         values["use_directory_urls"] = config.use_directory_urls
         language = (config.theme.get("language") or "en") if config.theme else "en"
         values["site_language"] = language
+        values["content_label"] = _display_dir(config)
         return HubOptions(**values)
 
 
