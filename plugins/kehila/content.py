@@ -58,17 +58,22 @@ def classify(text: str, *, path: str) -> Item | None:
     return Item.from_metadata(meta, body, path=path)
 
 
-def build_catalog(documents: Iterable[tuple[str, str]]) -> Catalog:
+def build_catalog(
+    documents: Iterable[tuple[str, str]],
+    *,
+    cache: dict[str, tuple[str, Item | ItemError | None]] | None = None,
+) -> Catalog:
     """Build a catalog from ``(path, text)`` pairs; ``path`` is what errors will show.
 
     Invalid items are collected in :attr:`Catalog.errors` rather than raised, so that a caller can
     report all of them at once. Two items with the same ``id`` are an error on the second file.
+    ``cache`` (path -> last text and its result) lets a rebuild parse only the files that changed.
     """
     catalog = Catalog()
     seen: dict[str, str] = {}
     for path, text in documents:
         try:
-            item = classify(text, path=path)
+            item = _classify_cached(text, path, cache)
         except ItemError as exc:
             catalog.errors.append(exc)
             catalog.item_paths.add(path)
@@ -86,6 +91,23 @@ def build_catalog(documents: Iterable[tuple[str, str]]) -> Catalog:
         seen[item.id] = path
         catalog.items.append(item)
     return catalog
+
+
+def _classify_cached(
+    text: str, path: str, cache: dict[str, tuple[str, Item | ItemError | None]] | None
+) -> Item | None:
+    if cache is None:
+        return classify(text, path=path)
+    hit = cache.get(path)
+    if hit is None or hit[0] != text:
+        try:
+            result: Item | ItemError | None = classify(text, path=path)
+        except ItemError as exc:
+            result = exc
+        cache[path] = hit = (text, result)
+    if isinstance(hit[1], ItemError):
+        raise hit[1]
+    return hit[1]
 
 
 def iter_markdown(content_dir: Path, *, label: str | None = None) -> Iterator[tuple[str, str]]:

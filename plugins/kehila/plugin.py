@@ -50,10 +50,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.pages_by_uri: dict[str, PageSpec] = {}
         self.ledger: Ledger | None = None
         self.search = HubSearch()
+        self.rebuilds = Rebuilds()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
         self.search.on_startup(command=command, dirty=dirty)
+        self.rebuilds.on_startup(command=command, dirty=dirty)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -84,7 +86,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         documents = [
             (f"{label}/{file.src_uri}", file.content_string) for file in files.documentation_pages()
         ]
-        catalog = build_catalog(documents)
+        catalog = build_catalog(documents, cache=self.rebuilds.catalog_cache())
         for error in catalog.errors:
             # A warning, so that `mkdocs build --strict` fails and a plain build skips the item.
             log.warning(str(error))
@@ -93,7 +95,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if f"{label}/{file.src_uri}" in catalog.item_paths:
                 files.remove(file)
 
-        self.hub = Hub(catalog, self._hub_options(config))
+        self.hub = self.rebuilds.hub(catalog, self._hub_options(config))
         self.pages_by_uri = {}
         try:
             specs = self.hub.pages(preview_pending=self.is_serve and self.config.preview_pending)
@@ -119,6 +121,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self._add_feeds_and_assets(files, config)
         published = {u for u, s in self.pages_by_uri.items() if s.item is not None and not s.draft}
         self.search.on_files(files, config, published=published)
+        self.rebuilds.skip_unchanged(files, self.pages_by_uri, config)
         return files
 
     def on_page_content(

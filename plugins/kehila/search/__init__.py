@@ -118,13 +118,17 @@ class HubSearch:
         if not self.enabled or self.index is None:
             return
         start = time.monotonic()
+        folder = Path(config.site_dir) / INDEX_URL
         try:
-            counts = self.index.write(Path(config.site_dir) / INDEX_URL, kinds=self.kinds)
+            # Under `serve --dirty` the edited page is shown at once; the index follows.
+            counts = self.index.write(folder, kinds=self.kinds, wait=not self.incremental)
         except SearchIndexError as exc:
             raise PluginError(f"Kehila's search: {exc}") from None
         finally:
             if not self.incremental:
                 self.index.close()
                 self.index = None
+        if counts is None:
+            return
         summary = ", ".join(f"{n} {language}" for language, n in counts.items()) or "no items"
         log.info(f"Search index written in {time.monotonic() - start:.2f} s ({summary})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,9 @@ CHUNK_BYTES = 8_000
 
 #: Characters of page text kept per document for the result excerpt.
 EXCERPT_CHARS = 2_000
+
+
+_Put = Callable[[Path, str], None]
 
 
 @dataclass
@@ -75,6 +78,8 @@ class SearchIndex:
     def __init__(self) -> None:
         self.documents: dict[str, Document] = {}
         self.vocabularies: dict[str, Vocabulary] = {}
+        self._written: dict[Path, int] = {}
+        """Files of the last :meth:`write` and a hash of their text: a rewrite skips those."""
 
     def add(
         self,
@@ -116,16 +121,29 @@ class SearchIndex:
     def write(self, folder: Path, *, kinds: dict[str, str]) -> dict[str, int]:
         """Replace ``folder`` with the index of the current documents.
 
+        The first write empties ``folder``; a later one (``serve`` keeps the index) rewrites only
+        the files whose text changed and deletes those no longer part of the index.
+
         Args:
-            folder: where the index goes (removed first, so no stale chunk survives).
+            folder: where the index goes.
             kinds: kind -> label, in the order the filter offers them.
 
         Returns:
             Documents per language.
         """
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        if not (self._written and folder.is_dir()):
+            self._written = {}
+            if folder.exists():
+                shutil.rmtree(folder)
+        written: dict[Path, int] = {}
+
+        def put(path: Path, text: str) -> None:
+            digest = hash(text)
+            written[path] = digest
+            if self._written.get(path) != digest:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+
         by_language: dict[str, list[Document]] = {}
         for document in self.documents.values():
             by_language.setdefault(document.language, []).append(document)
@@ -137,7 +155,7 @@ class SearchIndex:
             documents.sort(key=lambda d: d.date, reverse=True)
             for document in documents:
                 tags.update(document.tags)
-            chunks = self._write_language(folder / language, language, documents)
+            chunks = self._write_language(folder / language, language, documents, put)
             languages[language] = {"docs": len(documents), "chunks": chunks}
         manifest = {
             "version": FORMAT_VERSION,
@@ -145,26 +163,31 @@ class SearchIndex:
             "kinds": kinds,
             "tags": sorted(tags, key=str.casefold),
         }
-        _write_json(folder / "manifest.json", manifest)
+        put(folder / "manifest.json", _compact(manifest))
+        for stale in self._written.keys() - written.keys():
+            stale.unlink(missing_ok=True)
+        self._written = written
         return {language: info["docs"] for language, info in languages.items()}
 
-    def _write_language(self, folder: Path, language: str, documents: list[Document]) -> list[str]:
-        (folder / "d").mkdir(parents=True)
-        (folder / "t").mkdir()
+    def _write_language(
+        self, folder: Path, language: str, documents: list[Document], put: _Put
+    ) -> list[str]:
         vocabulary = self.vocabularies[language]
         postings: dict[int, array] = {}
         facets: dict[str, dict[str, list[int]]] = {"kind": {}, "tag": {}}
         for number, document in enumerate(documents):
-            _write_json(
+            put(
                 folder / "d" / f"{number}.json",
-                {
-                    "u": document.url,
-                    "t": document.title,
-                    "k": document.kind,
-                    "g": list(document.tags),
-                    "d": document.date,
-                    "x": document.text,
-                },
+                _compact(
+                    {
+                        "u": document.url,
+                        "t": document.title,
+                        "k": document.kind,
+                        "g": list(document.tags),
+                        "d": document.date,
+                        "x": document.text,
+                    }
+                ),
             )
             for flag, terms in ((1, document.title_terms), (0, document.body_terms)):
                 value = number * 2 + flag
@@ -184,11 +207,11 @@ class SearchIndex:
             if surface != stem and surface not in entries and stem in entries:
                 entries[surface] = stem
 
-        _write_json(
+        put(
             folder / "facets.json",
-            {name: {k: _deltas(v) for k, v in sorted(d.items())} for name, d in facets.items()},
+            _compact({n: {k: _deltas(v) for k, v in sorted(d.items())} for n, d in facets.items()}),
         )
-        return _write_chunks(folder / "t", entries)
+        return _write_chunks(folder / "t", entries, put)
 
 
 def _deltas(values: Iterable[int]) -> list[int]:
@@ -199,7 +222,7 @@ def _deltas(values: Iterable[int]) -> list[int]:
     return out
 
 
-def _write_chunks(folder: Path, entries: dict[str, object]) -> list[str]:
+def _write_chunks(folder: Path, entries: dict[str, object], put: _Put) -> list[str]:
     """Write sorted entries in chunks of about :data:`CHUNK_BYTES`; return their first keys."""
     firsts: list[str] = []
     chunk: list[str] = []
@@ -208,9 +231,7 @@ def _write_chunks(folder: Path, entries: dict[str, object]) -> list[str]:
     def flush() -> None:
         nonlocal chunk, size
         if chunk:
-            (folder / f"{len(firsts) - 1}.json").write_text(
-                "{" + ",".join(chunk) + "}", encoding="utf-8"
-            )
+            put(folder / f"{len(firsts) - 1}.json", "{" + ",".join(chunk) + "}")
         chunk, size = [], 0
 
     for key in sorted(entries):
@@ -227,8 +248,3 @@ def _write_chunks(folder: Path, entries: dict[str, object]) -> list[str]:
 
 def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _write_json(path: Path, value: object) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(_compact(value))

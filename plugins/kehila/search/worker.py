@@ -38,7 +38,9 @@ class LocalIndex:
     def reset(self) -> None:
         self.index = SearchIndex()
 
-    def write(self, folder: Path, *, kinds: dict[str, str]) -> dict[str, int]:
+    def write(
+        self, folder: Path, *, kinds: dict[str, str], wait: bool = True
+    ) -> dict[str, int] | None:
         try:
             return self.index.write(folder, kinds=kinds)
         except OSError as exc:
@@ -59,6 +61,7 @@ class WorkerIndex:
         )
         self._process.start()
         child.close()
+        self._pending = False
 
     @property
     def alive(self) -> bool:
@@ -73,9 +76,25 @@ class WorkerIndex:
     def reset(self) -> None:
         self._conn.send(("reset", None))
 
-    def write(self, folder: Path, *, kinds: dict[str, str]) -> dict[str, int]:
+    def write(
+        self, folder: Path, *, kinds: dict[str, str], wait: bool = True
+    ) -> dict[str, int] | None:
+        """Write the index; with ``wait=False`` return at once (the outcome comes with the next
+        call: ``serve`` shows an edited page without waiting for the index)."""
+        self.finish()
         try:
             self._conn.send(("write", (folder, kinds)))
+        except OSError as exc:
+            raise SearchIndexError(f"the search indexer stopped unexpectedly: {exc}") from exc
+        self._pending = True
+        return self.finish() if wait else None
+
+    def finish(self) -> dict[str, int] | None:
+        """Wait for a write still under way; its document counts, or ``None`` if there was none."""
+        if not self._pending:
+            return None
+        self._pending = False
+        try:
             status, value = self._conn.recv()
         except (EOFError, OSError) as exc:
             raise SearchIndexError(f"the search indexer stopped unexpectedly: {exc}") from exc
@@ -84,6 +103,8 @@ class WorkerIndex:
         return value
 
     def close(self) -> None:
+        with contextlib.suppress(SearchIndexError):
+            self.finish()
         if self._process.is_alive():
             with contextlib.suppress(OSError):
                 self._conn.send(("stop", None))
