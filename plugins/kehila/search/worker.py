@@ -2,8 +2,10 @@
 
 MkDocs renders pages on one core. The plugin hands each rendered page to this worker through a
 pipe (a few microseconds) and the worker extracts text, stems words and finally writes the index
-on the machine's other core, while MkDocs goes on rendering. Where ``fork`` is not available the
-same work happens in-process (:class:`LocalIndex`), with the same interface.
+on the machine's other core, while MkDocs goes on rendering. The worker is *spawned* (a fresh
+interpreter), so it inherits none of the build's open files or sockets (``serve``'s port), and it
+ends as soon as the build's end of the pipe closes, however the build ended. The same work can run
+in-process (:class:`LocalIndex`, same interface).
 """
 
 from __future__ import annotations
@@ -51,10 +53,10 @@ class LocalIndex:
 
 
 class WorkerIndex:
-    """The index in a forked child process, fed through a pipe."""
+    """The index in a child process, fed through a pipe."""
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=_serve, args=(child,), name="kehila-search", daemon=True
@@ -139,7 +141,5 @@ def _serve(conn: Connection) -> None:
 
 
 def start_index(*, background: bool) -> LocalIndex | WorkerIndex:
-    """A worker process when asked for and ``fork`` exists; else an in-process index."""
-    if background and "fork" in multiprocessing.get_all_start_methods():
-        return WorkerIndex()
-    return LocalIndex()
+    """A worker process when asked for, else an in-process index."""
+    return WorkerIndex() if background else LocalIndex()
