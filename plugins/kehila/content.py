@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
+import yaml
 
 from .model import Item, ItemError, read_front_matter
 
@@ -36,7 +37,9 @@ class Catalog:
         return sorted(chosen, key=lambda i: (i.date, i.id), reverse=True)
 
     def pending(self, kind: str | None = None) -> list[Item]:
-        chosen = [i for i in self.items if i.status == "pending" and (kind is None or i.kind == kind)]
+        chosen = [
+            i for i in self.items if i.status == "pending" and (kind is None or i.kind == kind)
+        ]
         return sorted(chosen, key=lambda i: (i.date, i.id), reverse=True)
 
     def get(self, item_id: str) -> Item | None:
@@ -130,3 +133,56 @@ def iter_markdown(content_dir: Path, *, label: str | None = None) -> Iterator[tu
 def load_catalog(content_dir: Path, *, label: str | None = None) -> Catalog:
     """Read every item under a content folder."""
     return build_catalog(iter_markdown(content_dir, label=label))
+
+
+#: Where tag names per language live, relative to the content folder (never published).
+TAG_NAMES_FILE = ".kehila/tags.yml"
+
+
+@dataclass
+class TagNames:
+    """How readers see each tag, per language: ``tag -> language -> name``.
+
+    A regional language (``pt-BR``) falls back to its primary language (``pt``); a tag without a
+    name in a language is shown as written.
+    """
+
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def lookup(self, tag: str, language: str) -> str | None:
+        known = self.names.get(tag, {})
+        return known.get(language) or known.get(language.split("-")[0])
+
+    def name(self, tag: str, language: str) -> str:
+        return self.lookup(tag, language) or tag
+
+
+def load_tag_names(content_dir: Path) -> tuple[TagNames, list[str]]:
+    """Read the tag names file; return the names and the problems found (one message each).
+
+    A missing file is the problem ``file not found``; callers decide whether that matters.
+    """
+    path = content_dir / TAG_NAMES_FILE
+    if not path.is_file():
+        missing = "file not found: it names each tag per language (tag -> language -> name)"
+        return TagNames(), [missing]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return TagNames(), [f"not valid YAML: {exc}"]
+    if data is None:
+        return TagNames(), []
+    if not isinstance(data, dict):
+        return TagNames(), ["expected a mapping of tag -> language -> name"]
+    names: dict[str, dict[str, str]] = {}
+    problems = []
+    for tag, value in data.items():
+        if value is None:
+            value = {}  # a tag listed without names yet
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            problems.append(f"tag '{tag}': expected a mapping of language -> name, got {value!r}")
+            continue
+        names[str(tag)] = value
+    return TagNames(names), problems

@@ -32,7 +32,7 @@ import babel.dates
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .content import Catalog
+from .content import Catalog, TagNames
 from .model import Item, slugify
 
 KIND_SECTIONS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
@@ -92,6 +92,8 @@ class HubOptions:
     feeds_max: int = 20
     use_directory_urls: bool = True
     site_language: str = "en"
+    tag_names: TagNames = field(default_factory=TagNames)
+    """How readers see each tag per language (``content/.kehila/tags.yml``)."""
     content_label: str = "content"
     """How item paths start (the content folder as users see it): resolves links between files."""
 
@@ -366,13 +368,14 @@ class Hub:
                 (self.section_title(kind), [i for i in items if i.kind == kind])
                 for kind in KIND_SECTIONS
             ]
+            title = self.options.tag_names.name(tag, self.options.site_language)
             markdown = self._render(
-                "tag.md", uri, title=tag, groups=[g for g in groups if g[1]], count=len(items)
+                "tag.md", uri, title=title, groups=[g for g in groups if g[1]], count=len(items)
             )
             pages.append(
                 PageSpec(
                     uri,
-                    tag,
+                    title,
                     markdown,
                     harvested=True,
                     view="tag",
@@ -508,8 +511,12 @@ class Hub:
         def tag_link(tag: str) -> str | None:
             return link(self.tag_uri(tag)) if self.options.tags else None
 
+        def tag_name(tag: str, language: str | None = None) -> str:
+            return self.options.tag_names.name(tag, language or self.options.site_language)
+
         return self._env.get_template(template).render(
             relink=relink,
+            tag_name=tag_name,
             link=link,
             tag_link=tag_link,
             page_url=page_url,
@@ -539,7 +546,9 @@ class Hub:
 
 
 #: Inline Markdown links: ``[text](url "title")``, images included.
-_INLINE_LINK = re.compile(r"(?P<text>!?\[[^\]\n]*\])\(\s*<?(?P<url>[^)\s>]+)>?(?P<rest>(?:\s+[\"'(][^)\n]*)?\s*)\)")
+_INLINE_LINK = re.compile(
+    r"(?P<text>!?\[[^\]\n]*\])\(\s*<?(?P<url>[^)\s>]+)>?(?P<rest>(?:\s+[\"'(][^)\n]*)?\s*)\)"
+)
 #: Reference definitions: ``[label]: url "title"``.
 _REFERENCE_LINK = re.compile(
     r"^(?P<label> {0,3}\[[^\]\n]+\]:[ \t]*)<?(?P<url>[^\s>]+)>?(?P<rest>.*)$", re.MULTILINE

@@ -15,11 +15,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import jsonld
 from .config import KehilaConfig
-from .content import build_catalog
+from .content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
 from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from .rebuild import Rebuilds
 from .search import HubSearch
 
 if TYPE_CHECKING:
@@ -115,7 +116,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if spec.item is None and spec.view in NAV_VIEWS and not spec.noindex:
                 # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
-            files.append(File.generated(config, spec.src_uri, content=spec.markdown, inclusion=inclusion))
+            files.append(
+                File.generated(config, spec.src_uri, content=spec.markdown, inclusion=inclusion)
+            )
             self.pages_by_uri[spec.src_uri] = spec
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
@@ -222,7 +225,17 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         language = (config.theme.get("language") or "en") if config.theme else "en"
         values["site_language"] = language
         values["content_label"] = _display_dir(config)
+        values["tag_names"] = self._tag_names(config)
         return HubOptions(**values)
+
+    def _tag_names(self, config: MkDocsConfig) -> TagNames:
+        names, problems = load_tag_names(Path(config.docs_dir))
+        shown = f"{_display_dir(config)}/{TAG_NAMES_FILE}"
+        for problem in problems:
+            # Without the file, tags show as written; a broken file is worth a (strict) warning.
+            if not problem.startswith("file not found"):
+                log.warning(f"{shown}: {problem}")
+        return names
 
 
 #: Markup that generated pages use; everything else in harvested pages is removed.

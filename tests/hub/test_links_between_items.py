@@ -12,8 +12,10 @@ def test_links_between_item_files_follow_the_published_urls(demo_project: Path) 
     text = story.read_text(encoding="utf-8")
     story.write_text(
         text
-        + "\nSee [the DST answer](../questions/2025-02-11-recurring-shifts-timezone.md#accepted-answer),"
-        + " [our about page](../about.md) and [a draft](../questions/2025-11-10-pending-webhooks.md)."
+        + "\nSee [the DST answer]"
+        + "(../questions/2025-02-11-recurring-shifts-timezone.md#accepted-answer),"
+        + " [our about page](../about.md) and"
+        + " [a draft](../questions/2025-11-10-pending-webhooks.md)."
         + "\n\n[ref]: ../newsletter/2025-01-15-tavla-notes-12.md\n\nAnd [the notes][ref].\n",
         encoding="utf-8",
     )
@@ -26,3 +28,33 @@ def test_links_between_item_files_follow_the_published_urls(demo_project: Path) 
     # The pending item keeps its words but no link: its URL must not leak.
     assert "a draft" in html
     assert "pending-webhooks" not in html
+
+
+def test_tags_show_their_names_in_each_items_language(demo_project: Path) -> None:
+    names = demo_project / "content" / ".kehila" / "tags.yml"
+    names.write_text(
+        names.read_text(encoding="utf-8") + "\n# added by the test\n", encoding="utf-8"
+    )
+    text = names.read_text(encoding="utf-8").replace("reminders:\n  en: Reminders", (
+        "reminders:\n  en: Reminders\n  he: תזכורות"
+    ))
+    names.write_text(text, encoding="utf-8")
+    site = build(demo_project, strict=True)
+    hebrew = (site / "stories" / "bakery-online-queue" / "index.html").read_text("utf-8")
+    english = (site / "stories" / "northwind-clinics-no-shows" / "index.html").read_text("utf-8")
+    assert ">תזכורות</a>" in hebrew
+    assert ">Reminders</a>" in english
+    # Tag pages are titled in the site's language.
+    assert "<title>Reminders" in (site / "tags" / "reminders" / "index.html").read_text("utf-8")
+
+
+def test_a_broken_tag_names_file_fails_a_strict_build(demo_project: Path, caplog) -> None:
+    import logging
+
+    import pytest
+    from mkdocs.exceptions import Abort
+
+    (demo_project / "content" / ".kehila" / "tags.yml").write_text("reminders: [oops\n", "utf-8")
+    with caplog.at_level(logging.WARNING), pytest.raises(Abort):
+        build(demo_project, strict=True)
+    assert "content/.kehila/tags.yml: not valid YAML" in caplog.text

@@ -23,16 +23,15 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
+from ..content import TAG_NAMES_FILE, TagNames
+from ..content import load_tag_names as read_tag_names
 from ..model import Item
 from .queue import Desk
 
 #: Where tag translations live, relative to the content folder.
-TAGS_FILE = ".kehila/tags.yml"
+TAGS_FILE = TAG_NAMES_FILE
 
 
 @dataclass(frozen=True)
@@ -110,45 +109,11 @@ def check_links(desk: Desk) -> list[Problem]:
     return problems
 
 
-def load_tag_names(content_dir: Path) -> tuple[dict[str, dict[str, str]], list[Problem]]:
-    """Read ``.kehila/tags.yml``: a mapping tag -> language -> name, and the problems found."""
-    path = content_dir / TAGS_FILE
-    shown = path.as_posix()
-    if not path.is_file():
-        return {}, [
-            Problem(
-                shown, "file not found: it names each tag per language (tag -> language -> name)"
-            )
-        ]
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        return {}, [Problem(shown, f"not valid YAML: {exc}")]
-    if data is None:
-        return {}, []
-    if not isinstance(data, dict):
-        return {}, [Problem(shown, "expected a mapping of tag -> language -> name")]
-    names: dict[str, dict[str, str]] = {}
-    problems = []
-    for tag, value in data.items():
-        if value is None:
-            value = {}  # a tag listed without names yet
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
-        ):
-            problems.append(
-                Problem(
-                    shown, f"tag '{tag}': expected a mapping of language -> name, got {value!r}"
-                )
-            )
-            continue
-        names[str(tag)] = value
-    return names, problems
-
-
-def _has_name(names: dict[str, dict[str, str]], tag: str, language: str) -> bool:
-    known = names.get(tag, {})
-    return language in known or language.split("-")[0] in known
+def load_tag_names(content_dir: Path) -> tuple[TagNames, list[Problem]]:
+    """Read ``.kehila/tags.yml`` (see :func:`kehila.content.load_tag_names`), problems located."""
+    names, messages = read_tag_names(content_dir)
+    shown = (content_dir / TAGS_FILE).as_posix()
+    return names, [Problem(shown, message) for message in messages]
 
 
 def check_tag_names(desk: Desk) -> list[Problem]:
@@ -160,7 +125,7 @@ def check_tag_names(desk: Desk) -> list[Problem]:
         if item.status == "rejected":
             continue
         for tag in item.tags:
-            if not _has_name(names, tag, item.language):
+            if names.lookup(tag, item.language) is None:
                 missing.setdefault((tag, item.language), []).append(item)
     if not missing:
         # Without tags in use, a missing file is no problem.
