@@ -371,3 +371,26 @@ def garbage() -> Scenario:
         ex.reset()
 
     return scenario
+
+
+def delayed(seconds: float, scenario: Scenario) -> Scenario:
+    """``scenario``, after a pause (a slow but healthy server)."""
+
+    def delayed_scenario(ex: Exchange) -> None:
+        if ex.sleep(seconds):
+            scenario(ex)
+
+    return delayed_scenario
+
+
+def conditional(body: bytes, *, etag: str, content_type: str = "application/xml") -> Scenario:
+    """A body with an ``ETag``; a request that sends it back in ``If-None-Match`` gets ``304``."""
+    full = respond(body, content_type=content_type, headers={"ETag": etag})
+
+    def scenario(ex: Exchange) -> None:
+        if ex.headers.get("If-None-Match") == etag:
+            ex.head(304, {"ETag": etag, "Content-Length": "0"})
+        else:
+            full(ex)
+
+    return scenario

@@ -1,0 +1,156 @@
+"""``kehila harvest`` killed with SIGKILL at random points converges, and never leaves a mess.
+
+A project harvests three sources: the Medium feed (``feeds/rss-parser/content-encoded.rss``,
+rbren/rss-parser, MIT) with an ``ETag`` so that conditional GET is part of the story, a Discourse
+forum built from ``discourse/discourse_api/latest.json`` and ``discourse/discourse-solved/
+topic_23_accepted_answer_with_excerpt.json`` (MIT) whose topic requests are slowed down so that
+kills land while items are being written, and a local CSV form export. An uninterrupted run
+gives the reference files. Each trial starts the real ``kehila`` command in a fresh project,
+kills it with SIGKILL after a random delay, then checks:
+
+* ``kehila check`` passes on what is left;
+* every item file is complete and valid, and no id is stored twice;
+* an uninterrupted rerun converges to the reference files (the harvest timestamp aside).
+
+The delays come from a seeded random generator, so a failing trial can be replayed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from kehila.cli import main
+from kehila.content import load_catalog
+
+from tests.projects import harvest, kehila_executable, write_project
+from tests.security.payloads import CSV_COLUMNS, hostile_csv, hostile_discourse
+from tests.security.vectors import Vector
+
+from . import faultserver as fs
+
+FEED = "feeds/rss-parser/content-encoded.rss"
+#: Test cases x trials each: spread over the xdist workers (at least 50 kills in all).
+CASES = 6
+TRIALS = 10
+TOPICS = 16
+TOPIC_DELAY = 0.03
+FEED_ENTRIES = 7
+FORM_ROWS = 12
+
+
+def _batches(count: int, what: str) -> list[list[Vector]]:
+    return [
+        [Vector(f"{what}:{n}", f"{what.title()} {n}: it worked out for us.")] for n in range(count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def upstream(corpus: Path):
+    """A slow but healthy feed, forum and form export for every trial of a worker."""
+    with fs.FaultServer(max_requests=20_000, lifetime=600) as server:
+        feed = server.route(
+            "/feed.xml", fs.conditional((corpus / FEED).read_bytes(), etag='"medium-1"')
+        )
+        for path, body in hostile_discourse(corpus, _batches(TOPICS, "topic")).items():
+            server.route(
+                path, fs.delayed(TOPIC_DELAY, fs.respond(body, content_type="application/json"))
+            )
+        sources = [
+            {"name": "blog", "type": "feed", "url": feed, "kind": "story"},
+            {"name": "forum", "type": "discourse", "url": server.base_url, "kind": "qa"},
+            {"name": "form", "type": "csv", "path": "form.csv", "columns": CSV_COLUMNS},
+        ]
+        yield sources, hostile_csv(_batches(FORM_ROWS, "reviewer"))
+
+
+def _project(root: Path, upstream, tags: dict | None = None) -> Path:
+    sources, form = upstream
+    write_project(root, sources)
+    (root / "form.csv").write_bytes(form)
+    if tags is not None:
+        # The editors' tag names (``kehila check`` wants a name for every tag in use).
+        names = root / "content" / ".kehila" / "tags.yml"
+        names.parent.mkdir(parents=True, exist_ok=True)
+        names.write_text(yaml.safe_dump(tags, allow_unicode=True), encoding="utf-8")
+    return root
+
+
+def _tag_names(project: Path) -> dict[str, dict[str, str]]:
+    catalog = load_catalog(project / "content")
+    return {tag: {item.language: tag} for item in catalog.items for tag in item.tags}
+
+
+_VOLATILE = re.compile(r"^\s*harvested: .*$", re.MULTILINE)
+
+
+def snapshot(project: Path) -> dict[str, str]:
+    """Every item file, with the harvest timestamp (which differs between runs) left out."""
+    content = project / "content"
+    return {
+        path.relative_to(content).as_posix(): _VOLATILE.sub("", path.read_text(encoding="utf-8"))
+        for path in sorted(content.rglob("*.md"))
+        if not any(part.startswith(".") for part in path.relative_to(content).parts)
+    }
+
+
+def kill_harvest(project: Path, after: float) -> bool:
+    """Start ``kehila harvest`` and SIGKILL it after ``after`` seconds; False if it ended first."""
+    command = [kehila_executable(), "harvest", "--timeout", "5", "--retries", "0"]
+    process = subprocess.Popen(
+        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        process.wait(after)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        return True
+    return False
+
+
+def assert_consistent(project: Path) -> None:
+    content = project / "content"
+    check = CliRunner().invoke(main, ["check", "--content", str(content)])
+    assert check.exit_code == 0, check.output
+    catalog = load_catalog(content)
+    assert catalog.errors == []
+    ids = Counter(item.id for item in catalog.items)
+    assert [i for i, n in ids.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("case", range(CASES))
+def test_sigkill_at_random_points(case: int, upstream, tmp_path: Path, proof) -> None:
+    first = _project(tmp_path / "first", upstream)
+    assert harvest(first, "--timeout", "5", "--retries", "0").exit_code == 0
+    tags = _tag_names(first)
+    reference_project = _project(tmp_path / "reference", upstream, tags)
+    result = harvest(reference_project, "--timeout", "5", "--retries", "0")
+    assert result.exit_code == 0, result.output
+    reference = snapshot(reference_project)
+    assert len(reference) == FEED_ENTRIES + TOPICS + FORM_ROWS
+    assert_consistent(reference_project)
+
+    rng = random.Random(8000 + case)
+    killed = mid_run = 0
+    for trial in range(TRIALS):
+        project = _project(tmp_path / f"trial-{trial}", upstream, tags)
+        # Past the interpreter's start-up (about 0.7 s) and into the harvest itself.
+        if kill_harvest(project, rng.uniform(0.4, 1.3)):
+            killed += 1
+            mid_run += 0 < len(snapshot(project)) < len(reference)
+        assert_consistent(project)
+        rerun = harvest(project, "--timeout", "5", "--retries", "0")
+        assert rerun.exit_code == 0, rerun.output
+        assert snapshot(project) == reference, f"trial {trial} did not converge"
+    assert killed >= TRIALS - 1, f"only {killed} of {TRIALS} runs were still going when killed"
+    # Kills must also land while items are being written, not only before or after.
+    assert mid_run >= 2, f"only {mid_run} kills landed while items were being written"
+    proof("kill trials", killed)
