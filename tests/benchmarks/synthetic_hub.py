@@ -244,12 +244,16 @@ def write_hub(folder: Path, items: list[Item], *, site_url: str = "https://hub.e
         target = content / item.kind / f"{item.slug}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(item.to_text(), encoding="utf-8")
-    config = folder / "mkdocs.yml"
+    return write_hub_config(folder / "mkdocs.yml", site_url=site_url)
+
+
+def write_hub_config(config: Path, *, site_url: str, search: bool = True) -> Path:
+    """The hub's mkdocs.yml (``search=False``: the same hub without any search)."""
+    plugin = "  - kehila\n" if search else "  - kehila:\n      search: false\n"
     config.write_text(
         f"site_name: Bench hub\nsite_url: {site_url}\ndocs_dir: content\n"
         "theme:\n  name: material\n  features: [navigation.tabs]\n"
-        "plugins:\n  - kehila\n"
-        "nav:\n  - Home: index.md\n  - Stories: stories/index.md\n"
+        "plugins:\n" + plugin + "nav:\n  - Home: index.md\n  - Stories: stories/index.md\n"
         "  - Questions: questions/index.md\n  - Newsletter: newsletter/index.md\n" + _EXTENSIONS,
         encoding="utf-8",
     )

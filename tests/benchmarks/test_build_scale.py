@@ -9,7 +9,8 @@ Material's search). For each size N, in the same run, on the same synthetic hub
 - A: a plain ``mkdocs build`` of the same Markdown as ordinary pages (Material, no search, items
   not in the nav);
 - B: the Kehila hub build (every feature, Kehila's search on);
-- C: A plus Material's own search plugin, for the size of its ``search_index.json``.
+- C: A plus Material's own search plugin, for the size of its ``search_index.json``;
+- D: B without any search (what the hub itself costs; ``KEHILA_BENCH_NOSEARCH=0`` skips it).
 
 Every build runs in its own child process (wall time, and peak RSS from ``RUSAGE_CHILDREN`` of a
 small wrapper that runs only that build). Then headless Chromium opens B's home page with an
@@ -35,12 +36,13 @@ from pathlib import Path
 import pytest
 
 from ..conftest import ARTIFACTS
-from .synthetic_hub import make_items, write_hub, write_plain
+from .synthetic_hub import make_items, write_hub, write_hub_config, write_plain
 
 pytestmark = pytest.mark.slow
 
 SIZES = [int(n) for n in os.environ.get("KEHILA_BENCH_SIZES", "1000,10000").split(",")]
 MATERIAL = os.environ.get("KEHILA_BENCH_MATERIAL", "1") == "1"
+NOSEARCH = os.environ.get("KEHILA_BENCH_NOSEARCH", "1") == "1"
 QUERY = os.environ.get("KEHILA_BENCH_QUERY", "export")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
@@ -135,6 +137,11 @@ def test_build_scale(tmp_path_factory, browser, serve_dir) -> None:
         row["A"] = measure_build(plain, work / "a" / "site")
         shutil.rmtree(work / "a" / "site")
         row["B"] = measure_build(hub, work / "b" / "site")
+        if NOSEARCH:
+            bare = write_hub_config(work / "b" / "mkdocs-d.yml", site_url="https://hub.example/",
+                                    search=False)  # fmt: skip
+            row["D"] = measure_build(bare, work / "b" / "site-d")
+            shutil.rmtree(work / "b" / "site-d")
         if MATERIAL:
             material = write_plain(work / "c", items, material_search=True)
             row["C"] = measure_build(material, work / "c" / "site")
@@ -175,8 +182,9 @@ def test_build_scale(tmp_path_factory, browser, serve_dir) -> None:
 def _report(row: dict) -> None:
     n = row["items"]
     print(f"\n== {n:,} items ({row['published']:,} published) ==")
-    for name, label in (("A", "plain mkdocs, no search"), ("B", "Kehila hub + search"),
-                        ("C", "plain + Material search")):  # fmt: skip
+    labels = {"A": "plain mkdocs, no search", "B": "Kehila hub + search",
+              "C": "plain + Material search", "D": "Kehila hub, no search"}  # fmt: skip
+    for name, label in labels.items():
         if name in row:
             r = row[name]
             print(
@@ -186,6 +194,10 @@ def _report(row: dict) -> None:
             )
     cpu = row["B"]["cpu"] / row["A"]["cpu"]
     print(f"B/A time ratio: {row['ratio']:.3f} (goal <= 1.15); CPU time ratio {cpu:.3f}")
+    if "D" in row:
+        share = row["B"]["wall"] / row["D"]["wall"]
+        print(f"B/D (the search's own share): {share:.3f}; D/A (the hub without search): "
+              f"{row['D']['wall'] / row['A']['wall']:.3f}")  # fmt: skip
     print(f"Kehila search index on disk: {_mb(row['index_size'])}")
     if "material_index" in row:
         print(f"Material search_index.json: {_mb(row['material_index'])}")
