@@ -101,3 +101,20 @@ def publish_all(content: Path, *, when: dt.datetime | None = None) -> int:
         path.write_text(item.to_text(), encoding="utf-8")
         count += 1
     return count
+
+
+def name_all_tags(content: Path) -> None:
+    """Give every tag in use a name in its item's language in ``content/.kehila/tags.yml``, as
+    editors do (``kehila check`` reports a tag without one)."""
+    names: dict[str, dict[str, str]] = {}
+    for _, item in items(content):
+        for tag in item.tags:
+            names.setdefault(tag, {})[item.language] = tag
+    path = content / ".kehila" / "tags.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(names, allow_unicode=True), encoding="utf-8")
+
+
+def check(content: Path) -> Result:
+    """``kehila check --content <content>`` in this process."""
+    return CliRunner().invoke(main, ["check", "--content", str(content)])
