@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import lxml.html
 from kehila.harvest import sanitize
-from kehila.model import Consent, Person
+from kehila.model import Consent, Person, Source
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s")
 _QUOTE_LIMIT = 280
@@ -41,6 +43,17 @@ def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) 
 def plain(value: str, *, mask: bool = True) -> str:
     """A one-line plain string (a title or a quote) from text that may hold HTML or entities."""
     return sanitize.plain_text(value, mask=mask)
+
+
+def provenance(source: Any, url: str, extra: Mapping[str, Any] | None = None) -> Source:
+    """The ``source`` of an item: which configured source found it, where, and when."""
+    return Source(
+        name=source.name,
+        type=source.type,
+        url=url,
+        harvested=source.context.now,
+        extra=dict(extra or {}),
+    )
 
 
 def first_sentence(markdown: str) -> str | None:

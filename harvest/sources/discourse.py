@@ -40,11 +40,12 @@ from kehila.harvest.sources._qa import (
     first_sentence,
     person_or_ghost,
     plain,
+    provenance,
     public_post_consent,
     sanitize_html,
 )
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
-from kehila.model import Answer, Item, Source, parse_date
+from kehila.model import Answer, Item, parse_date
 
 log = logging.getLogger("harvest.discourse")
 
@@ -244,13 +245,7 @@ class DiscourseSource:
             body=sanitize_html(str(opening.get("cooked") or ""), base_url=url, mask=self.mask),
             author=self._person(opening),
             answers=answers or [],
-            source=Source(
-                name=self.name,
-                type=self.type,
-                url=url,
-                harvested=self.context.now,
-                extra=dict(extra or {}),
-            ),
+            source=provenance(self, url, extra),
         )
 
     def _answer(

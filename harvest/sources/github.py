@@ -35,11 +35,12 @@ from kehila.harvest.sources._qa import (
     first_sentence,
     person_or_ghost,
     plain,
+    provenance,
     public_post_consent,
     sanitize_html,
 )
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
-from kehila.model import Answer, Item, Source, parse_date
+from kehila.model import Answer, Item, parse_date
 
 log = logging.getLogger("harvest.github")
 
@@ -243,13 +244,7 @@ class GitHubSource:
             body=sanitize_html(str(node.get("bodyHTML") or ""), base_url=url, mask=self.mask),
             author=_person(node),
             answers=answers or [],
-            source=Source(
-                name=self.name,
-                type=self.type,
-                url=url,
-                harvested=self.context.now,
-                extra=extra or {},
-            ),
+            source=provenance(self, url, extra),
         )
 
     def _answer(self, comment: Mapping[str, Any], *, accepted: bool) -> Answer:

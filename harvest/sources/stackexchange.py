@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kehila.harvest.config import Options
-from kehila.harvest.sources._qa import plain, sanitize_html
+from kehila.harvest.sources._qa import plain, provenance, sanitize_html
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
-from kehila.model import Answer, Item, License, Person, Source, parse_date
+from kehila.model import Answer, Item, License, Person, parse_date
 from lxml import etree
 
 log = logging.getLogger("harvest.stackexchange")
@@ -298,13 +298,7 @@ class StackExchangeSource:
             author=self._person(owner, user, owner_name),
             license=license_,
             answers=answers,
-            source=Source(
-                name=self.name,
-                type=self.type,
-                url=url,
-                harvested=self.context.now,
-                extra=extra,
-            ),
+            source=provenance(self, url, extra),
         )
         item.validate()
         return item
