@@ -1,5 +1,6 @@
 # The two commands of the README's Quickstart. Both create and use their own virtual environment.
-#   make serve   build and serve the demo hub on http://127.0.0.1:8000/
+#   make serve   build and serve the demo hub on http://127.0.0.1:8000/ (--dirty: an edit
+#                rebuilds only the pages it changes, see README "Search and scale")
 #   make test    run the whole test suite (installs Debian's chromium for the browser tests)
 
 PYTHON ?= python3
@@ -18,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 serve: $(VENV)/.installed
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	$(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:8000
 
 build: $(VENV)/.installed
 	$(BIN)/mkdocs build --strict

@@ -24,6 +24,7 @@ from .rebuild import Rebuilds
 from .search import HubSearch
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.pages import Page
 
@@ -148,6 +149,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 f'<html lang="{language}" dir="{direction}" class="no-js">', output, count=1
             )
         return output.replace("</head>", self._head_extras(spec, config) + "\n</head>", 1)
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
+        self.search.on_env(config)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.search.on_post_build(config)

@@ -47,6 +47,8 @@ class HubSearch:
         self.index: LocalIndex | WorkerIndex | None = None
         self.kinds: dict[str, str] = {}
         self.incremental = False
+        self._started: float | None = None
+        self._counts: dict[str, int] | None = None
         """``mkdocs serve --dirty``: pages that did not change are not rendered again, so the
         documents of the previous build are kept (and the indexer process with them)."""
 
@@ -113,22 +115,43 @@ class HubSearch:
             html=html,
         )
 
-    def on_post_build(self, config: MkDocsConfig) -> None:
-        """Write the index into the site."""
+    def on_env(self, config: MkDocsConfig) -> None:
+        """Start writing the index: every page has been rendered to HTML by now.
+
+        The worker writes while MkDocs puts the pages into the theme's templates (a third of the
+        build); :meth:`on_post_build` collects the outcome.
+        """
         if not self.enabled or self.index is None:
             return
-        start = time.monotonic()
-        folder = Path(config.site_dir) / INDEX_URL
+        self._started = time.monotonic()
         try:
-            # Under `serve --dirty` the edited page is shown at once; the index follows.
-            counts = self.index.write(folder, kinds=self.kinds, wait=not self.incremental)
+            self._counts = self.index.write(
+                Path(config.site_dir) / INDEX_URL, kinds=self.kinds, wait=False
+            )
+        except SearchIndexError as exc:
+            raise PluginError(f"Kehila's search: {exc}") from None
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """Wait for the index (except under ``serve --dirty``: the edited page is shown at once,
+        the index follows a moment later)."""
+        if not self.enabled or self.index is None:
+            return
+        if self._started is None:
+            self.on_env(config)
+        counts, self._counts = self._counts, None
+        try:
+            if not self.incremental:
+                counts = self.index.finish() or counts
         except SearchIndexError as exc:
             raise PluginError(f"Kehila's search: {exc}") from None
         finally:
             if not self.incremental:
                 self.index.close()
                 self.index = None
-        if counts is None:
+        start, self._started = self._started, None
+        if counts is None or start is None:
             return
         summary = ", ".join(f"{n} {language}" for language, n in counts.items()) or "no items"
-        log.info(f"Search index written in {time.monotonic() - start:.2f} s ({summary})")
+        log.info(
+            f"Search index written {time.monotonic() - start:.2f} s after the last page ({summary})"
+        )

@@ -48,6 +48,10 @@ class LocalIndex:
         except OSError as exc:
             raise SearchIndexError(f"could not write the index into {folder}: {exc}") from exc
 
+    def finish(self) -> dict[str, int] | None:
+        """Writes here are never under way in the background: nothing to wait for."""
+        return None
+
     def close(self) -> None:
         pass
 
