@@ -160,7 +160,9 @@ class CsvSource:
         if self.format == "csv":
             try:
                 reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                return [dict(row) for row in reader]
+                # Cells beyond the header row have no column name (csv gives them the key None):
+                # no mapping can name them, so they are left out.
+                return [{k: v for k, v in row.items() if k is not None} for row in reader]
             except csv.Error as exc:
                 raise HarvestError(self.name, f"{self._where()}: not valid CSV: {exc}") from None
         try:
