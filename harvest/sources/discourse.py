@@ -338,7 +338,11 @@ def _editor_excerpt(cooked: str, *, mask: bool) -> str | None:
     """
     if "excerpt" not in cooked:
         return None
-    fragment = lxml.html.fragment_fromstring(cooked, create_parent="div")
+    try:
+        fragment = lxml.html.fragment_fromstring(cooked, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        # Text lxml cannot hold (NUL, control characters): fall back to the first sentence.
+        return None
     for element in fragment.iter("div", "span"):
         if "excerpt" in (element.get("class") or "").split():
             return plain(element.text_content(), mask=mask) or None
