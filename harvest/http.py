@@ -6,7 +6,8 @@ the same rules:
 * a clear ``User-Agent`` (``kehila/<version> (+community hub harvester)`` unless overridden);
 * a timeout per request (connect and each read);
 * retries with exponential backoff on network errors (including timeouts) and on ``5xx``;
-* ``429`` and ``503`` honour ``Retry-After`` (seconds or an HTTP date). A wait longer than
+* ``429`` and ``503`` (and ``403`` when it carries one: GitHub's secondary rate limit) honour
+  ``Retry-After`` (seconds or an HTTP date). A wait longer than
   ``retry_after_cap`` is not slept through: the request fails with a :class:`FetchError` saying
   how long the server asked to wait;
 * a maximum response size: a ``Content-Length`` above ``max_bytes`` is refused before reading,
@@ -323,13 +324,18 @@ class HttpClient:
                 return result
             status, reason_phrase, retry_after = result
             reason = f"HTTP {status} {reason_phrase}".rstrip()
-            retryable = status >= 500 or status in _RETRY_AFTER_STATUSES
+            # GitHub answers its secondary rate limit with 403 and a Retry-After: a wait, not
+            # a refusal. A 403 without Retry-After stays final.
+            honours_retry_after = status in _RETRY_AFTER_STATUSES or (
+                status == 403 and retry_after is not None
+            )
+            retryable = status >= 500 or honours_retry_after
             if not retryable:
                 raise FetchError(url, reason)
             if last_try:
                 raise FetchError(url, f"{reason} ({attempt} attempts)")
             wait = self._backoff(attempt)
-            if status in _RETRY_AFTER_STATUSES and retry_after is not None:
+            if honours_retry_after and retry_after is not None:
                 if retry_after > self.retry_after_cap:
                     raise FetchError(
                         url,

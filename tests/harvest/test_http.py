@@ -109,6 +109,27 @@ def test_429_waits_for_retry_after(httpserver: HTTPServer, tmp_path: Path) -> No
     httpserver.check_assertions()
 
 
+def test_403_with_retry_after_is_a_rate_limit(httpserver: HTTPServer, tmp_path: Path) -> None:
+    # GitHub's secondary rate limit: 403 with Retry-After (docs: "Rate limits for the REST API").
+    httpserver.expect_ordered_request("/graphql", method="POST").respond_with_data(
+        "secondary rate limit", status=403, headers={"Retry-After": "1"}
+    )
+    httpserver.expect_ordered_request("/graphql", method="POST").respond_with_json({"data": {}})
+    waits: list[tuple[float, str]] = []
+    client = _client(tmp_path, on_retry=lambda url, secs, why: waits.append((secs, why)))
+    response = client.post_json(httpserver.url_for("/graphql"), {"query": "{ viewer { login } }"})
+    assert response.json() == {"data": {}}
+    assert waits == [(1.0, "HTTP 403 FORBIDDEN")]
+    httpserver.check_assertions()
+
+
+def test_403_without_retry_after_is_final(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/private").respond_with_data("no", status=403)
+    with pytest.raises(FetchError, match="HTTP 403 FORBIDDEN"):
+        _client(tmp_path).get(httpserver.url_for("/private"))
+    assert len(httpserver.log) == 1
+
+
 def test_retry_after_above_cap_fails_clearly(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/api").respond_with_data(
         "", status=503, headers={"Retry-After": "3600"}
