@@ -267,9 +267,10 @@ class StackExchangeSource:
         license_ = license_for(lic, dump_date)
         answers = []
         extra: dict[str, Any] = {"score": score}
-        answer_licenses = {}
         for index, row in enumerate(rows):
             aid, a_created, a_score, a_body, a_owner, a_owner_name, a_lic, a_user = row
+            # CC BY-SA versions differ per post: an answer keeps its own when it differs.
+            a_license = license_for(a_lic, dump_date)
             answers.append(
                 Answer(
                     body=sanitize_html(a_body, base_url=url, mask=self.mask),
@@ -278,14 +279,9 @@ class StackExchangeSource:
                     date=parse_date(a_created),
                     accepted=index == 0,
                     score=a_score,
+                    license=a_license if a_license != license_ else None,
                 )
             )
-            a_license = license_for(a_lic, dump_date)
-            if a_license != license_:
-                answer_licenses[f"https://{self.site}/a/{aid}"] = a_license.name
-        if answer_licenses:
-            # CC BY-SA versions differ per post; keep each answer's own licence on record.
-            extra["answer_licenses"] = answer_licenses
         item = Item(
             id=f"stackexchange:{self.site}:{qid}",
             kind="qa",

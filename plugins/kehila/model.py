@@ -129,6 +129,8 @@ class Answer:
     date: dt.datetime | None = None
     accepted: bool = False
     score: int | None = None
+    license: License | None = None
+    """The answer's own licence, where it differs from the thread's (Stack Exchange versions)."""
 
     def to_metadata(self) -> dict[str, Any]:
         return _compact(
@@ -138,6 +140,7 @@ class Answer:
                 "url": self.url,
                 "date": _format_date(self.date) if self.date else None,
                 "score": self.score,
+                "license": self.license.to_metadata() if self.license else None,
                 "body": self.body,
             }
         )
@@ -671,6 +674,7 @@ class _Validator:
                     date=sub.date("date", required=False),
                     accepted=sub.boolean("accepted"),
                     score=sub.integer("score"),
+                    license=sub.license("license"),
                 )
             )
         return answers

@@ -247,3 +247,41 @@ def test_hub_renders_license_and_attribution(corpus: Path, demo_project: Path) -
             assert f'href="{answer.url}"' in html
             if answer.author.url:
                 assert f'href="{answer.author.url}"' in html
+
+
+def test_an_answer_under_another_licence_keeps_and_shows_it(
+    corpus: Path, tmp_path: Path, dump: dict
+) -> None:
+    # The corpus rows are all CC BY-SA 4.0; one accepted answer's row is edited to 3.0, as rows
+    # of answers posted before May 2018 read in real dumps.
+    question = next(q for q in dump["questions"].values() if q.get("AcceptedAnswerId"))
+    answer_id = question["AcceptedAnswerId"]
+    folder = _copy_dump(corpus, tmp_path)
+    posts = folder / "Posts.xml"
+    text = posts.read_text(encoding="utf-8-sig")
+    row_start = text.index(f'<row Id="{answer_id}" ')
+    row_end = text.index("/>", row_start)
+    row = text[row_start:row_end]
+    assert 'ContentLicense="CC BY-SA 4.0"' in row
+    posts.write_text(
+        text[:row_start] + row.replace("CC BY-SA 4.0", "CC BY-SA 3.0") + text[row_end:],
+        encoding="utf-8",
+    )
+    items, _ = _run(folder, tmp_path)
+    item = next(i for i in items if i.id.endswith(f":{question['Id']}"))
+    accepted = item.accepted_answer
+    assert accepted.license is not None and accepted.license.name == "CC BY-SA 3.0"
+    assert accepted.license.url == "https://creativecommons.org/licenses/by-sa/3.0/"
+    assert all(a.license is None for a in item.other_answers)  # same as the question's
+    # The licence survives the file and is shown beside the answer on the hub.
+    item.status = "published"
+    again = Item.from_text(item.to_text(), path="content/questions/x.md")
+    assert again.accepted_answer.license == accepted.license
+    from kehila.content import Catalog
+    from kehila.hub import Hub
+
+    page = next(p for p in Hub(Catalog(items=[again])).pages() if p.item is not None)
+    assert (
+        'licensed under <a href="https://creativecommons.org/licenses/by-sa/3.0/" '
+        'rel="license">CC BY-SA 3.0</a>'
+    ) in page.markdown
