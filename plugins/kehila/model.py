@@ -13,10 +13,10 @@ how to validate them and how to write an item back, and nothing about MkDocs or 
 
 Validation errors name the file, the field, what was expected and what was found:
 
->>> Item.from_metadata({"id": "x", "kind": "qa", "status": "publised"}, "", path="content/x.md")
+>>> Item.from_metadata({"id": "x", "kind": "review"}, "", path="x.md")
 Traceback (most recent call last):
 ...
-kehila.model.ItemError: content/x.md: field 'status': expected one of pending, published, rejected, got 'publised'
+kehila.model.ItemError: x.md: field 'kind': expected one of story, qa, newsletter, got 'review'
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import frontmatter
 import yaml
@@ -89,7 +90,12 @@ class Consent:
 
     def to_metadata(self) -> dict[str, Any]:
         return _compact(
-            {"method": self.method, "date": _format_date(self.date), "note": self.note, "url": self.url}
+            {
+                "method": self.method,
+                "date": _format_date(self.date),
+                "note": self.note,
+                "url": self.url,
+            }
         )
 
 
@@ -252,13 +258,10 @@ class Item:
     def validate(self) -> None:
         """Check the rules that span fields; raise :class:`ItemError` naming the field."""
         path = self.path or f"<item {self.id}>"
-        if self.kind == "story":
-            if self.status == "published":
-                for name in ("consent", "disclosure"):
-                    if getattr(self, name) is None:
-                        raise ItemError(
-                            path, f"a published story must record its {name}", field=name
-                        )
+        if self.kind == "story" and self.status == "published":
+            for name in ("consent", "disclosure"):
+                if getattr(self, name) is None:
+                    raise ItemError(path, f"a published story must record its {name}", field=name)
         if self.kind == "qa":
             if not self.answers:
                 raise ItemError(path, "a Q&A thread needs at least one answer", field="answers")
@@ -365,9 +368,7 @@ def content_digest(metadata: Mapping[str, Any], body: str) -> str:
     """
     meta = dict(metadata)
     if isinstance(meta.get("source"), Mapping):
-        meta["source"] = {
-            k: v for k, v in meta["source"].items() if k not in _VOLATILE_SOURCE_KEYS
-        }
+        meta["source"] = {k: v for k, v in meta["source"].items() if k not in _VOLATILE_SOURCE_KEYS}
     canonical = json.dumps(
         {"meta": meta, "body": body.strip()}, sort_keys=True, ensure_ascii=False, default=str
     )
@@ -378,7 +379,9 @@ def slugify(text: str, max_length: int = 60) -> str:
     """A URL slug that keeps letters of every script (Hebrew and Russian titles stay readable)."""
     text = unicodedata.normalize("NFKC", text).lower()
     # Drop combining marks (Hebrew niqqud, accents) but keep base letters of any script.
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
     text = unicodedata.normalize("NFC", text)
     slug = re.sub(r"[^\w]+", "-", text).strip("-_")
     slug = re.sub(r"[-_]{2,}", "-", slug)
@@ -386,11 +389,11 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def parse_date(value: Any) -> dt.datetime:
-    """Turn a YAML date, datetime or ISO 8601 string into a timezone-aware datetime (UTC if naive)."""
+    """A YAML date, datetime or ISO 8601 text as a timezone-aware datetime (UTC if naive)."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day)
+        parsed = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -399,7 +402,7 @@ def parse_date(value: Any) -> dt.datetime:
     else:
         raise TypeError(type(value).__name__)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 
@@ -562,7 +565,9 @@ class _Validator:
     def language(self, name: str) -> str:
         value = self.string(name)
         if not _LANGUAGE_TAG.match(value):
-            raise self._error(name, f"expected a BCP 47 language tag such as en or he, got {value!r}")
+            raise self._error(
+                name, f"expected a BCP 47 language tag such as en or he, got {value!r}"
+            )
         return value
 
     def string_list(self, name: str) -> list[str]:
@@ -633,7 +638,9 @@ class _Validator:
         sub = self._mapping(name, shorthand=lambda text: {"type": text})
         if sub is None:
             return None
-        return Disclosure(type=sub.choice("type", DISCLOSURES), text=sub.string("text", required=False))
+        return Disclosure(
+            type=sub.choice("type", DISCLOSURES), text=sub.string("text", required=False)
+        )
 
     def license(self, name: str) -> License | None:
         sub = self._mapping(name, shorthand=lambda text: {"name": text})
