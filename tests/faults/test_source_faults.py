@@ -1,12 +1,14 @@
 """``kehila harvest`` against a fault-injecting server, for every networked source.
 
-Each networked source (``feed``, ``discourse``, ``csv`` from a URL; ``github`` once it exists)
+Each networked source (``feed``, ``discourse``, ``csv`` from a URL, ``github``)
 is pointed at the fault server, whose healthy paths serve real recorded payloads:
 
 * the feed: ``feeds/rss-parser/content-encoded.rss`` (Medium, rbren/rss-parser, MIT);
 * the forum: ``discourse/discourse_api/latest.json`` and ``discourse/discourse-solved/
   topic_23_accepted_answer_with_excerpt.json`` (MIT), one topic per list entry;
-* the form export: a CSV in the shape of a Google Forms export.
+* the form export: a CSV in the shape of a Google Forms export;
+* GitHub's GraphQL answer, from the github source's own recorded fixture
+  (``tests/fixtures/github/answered_page1.json``, see its README.md).
 
 One path gets the fault. The harvest must end within a bounded time (the run happens in a thread
 that the test abandons, and fails, after ``LIMIT`` seconds), with exit status 0 (recovered) or 1
@@ -25,7 +27,7 @@ import pytest
 from kehila.content import load_catalog
 
 from tests.projects import check, harvest, name_all_tags, write_project
-from tests.security.payloads import CSV_COLUMNS, hostile_csv, hostile_discourse
+from tests.security.payloads import CSV_COLUMNS, hostile_csv, hostile_discourse, hostile_github
 from tests.security.vectors import Vector
 
 from . import faultserver as fs
@@ -34,6 +36,7 @@ from .test_http_faults import run_bounded
 FEED = "feeds/rss-parser/content-encoded.rss"
 LIMIT = 20.0
 TOPICS = 3
+TOKEN_ENV = "KEHILA_FAULT_GH_TOKEN"
 
 
 def _rows(count: int, what: str) -> list[list[Vector]]:
@@ -85,11 +88,28 @@ def form_upstream(corpus: Path) -> Upstream:
     )
 
 
+def github_upstream(corpus: Path) -> Upstream:
+    body = hostile_github(_rows(TOPICS, "discussion"))
+    return Upstream(
+        {"/api/graphql": (body, "application/json")},
+        "/api/graphql",
+        lambda base: {
+            "name": "gh",
+            "type": "github",
+            "repo": "Codertocat/Hello-World",
+            "api_url": base + "/api/graphql",
+            "token_env": TOKEN_ENV,
+        },
+        TOPICS,
+    )
+
+
 UPSTREAMS: dict[str, Callable[[Path], Upstream]] = {
     "feed": feed_upstream,
     "discourse list": lambda corpus: forum_upstream(corpus, "/latest.json"),
     "discourse topic": lambda corpus: forum_upstream(corpus, "/t/1002.json"),
     "csv url": form_upstream,
+    "github graphql": github_upstream,
 }
 
 
@@ -171,8 +191,9 @@ def _flat(text: str) -> str:
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 @pytest.mark.parametrize("upstream_name", list(UPSTREAMS))
 def test_harvest_survives(
-    upstream_name: str, fault: Fault, corpus: Path, tmp_path: Path, proof
+    upstream_name: str, fault: Fault, corpus: Path, tmp_path: Path, proof, monkeypatch
 ) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "t0ken")
     upstream = UPSTREAMS[upstream_name](corpus)
     with fs.FaultServer(max_requests=200, lifetime=LIMIT + 10) as server:
         for path, (body, content_type) in upstream.pages.items():

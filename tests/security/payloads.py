@@ -152,3 +152,36 @@ def hostile_csv(batches: list[list[Vector]]) -> bytes:
             }
         )
     return out.getvalue().encode("utf-8")
+
+
+#: GitHub's GraphQL response for answered discussions, as recorded by the github source's own
+#: tests (tests/fixtures/github/, shape from GitHub's GraphQL documentation, values from the
+#: octokit/webhooks payloads of the corpus; see that folder's README.md).
+GITHUB_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "github" / "answered_page1.json"
+
+
+def hostile_github(batches: list[list[Vector]]) -> bytes:
+    """One page of answered discussions, one per batch: title, bodies, labels, logins."""
+    page = json.loads(GITHUB_PAGE.read_text(encoding="utf-8"))
+    discussions = page["data"]["repository"]["discussions"]
+    template = discussions["nodes"][0]
+    nodes = []
+    for number, batch in enumerate(batches, 1):
+        node = copy.deepcopy(template)
+        node["id"] = f"D_hostile_{number}"
+        node["number"] = 1000 + number
+        node["url"] = f"https://github.com/Codertocat/Hello-World/discussions/{1000 + number}"
+        node["title"] = " ".join(v.text for v in batch)
+        node["bodyHTML"] = as_html(batch)
+        node["author"]["login"] = batch[0].text[:39]
+        node["labels"]["nodes"] = [{"name": v.text[:50]} for v in batch[:1]]
+        node["answer"]["bodyHTML"] = as_html(batch)
+        node["answer"]["id"] = f"DC_hostile_{number}"
+        for comment in node["comments"]["nodes"]:
+            comment["bodyHTML"] = as_html(batch)
+            if comment.get("isAnswer"):
+                comment["id"] = node["answer"]["id"]
+        nodes.append(node)
+    discussions["nodes"] = nodes
+    discussions["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+    return json.dumps(page).encode()

@@ -25,6 +25,7 @@ from .payloads import (
     hostile_csv,
     hostile_discourse,
     hostile_feed,
+    hostile_github,
     hostile_stackexchange,
 )
 from .vectors import Vector, batches, load_vectors, sanitizer_feeds
@@ -148,5 +149,29 @@ def test_csv_quotes(vectors, tmp_path: Path, page, serve_dir, proof) -> None:
     )
     result = harvest(tmp_path)
     assert_harvested(result, "form")
+    published = publish_build_and_load(tmp_path, page, serve_dir, proof, len(vectors))
+    assert published == len(groups)
+
+
+def test_github_answers(
+    vectors, tmp_path: Path, page, serve_dir, proof, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vectors as GitHub discussion titles, labels, logins and every ``bodyHTML``."""
+    groups = batches(vectors, BATCH)
+    monkeypatch.setenv("KEHILA_HOSTILE_GH_TOKEN", "t0ken")
+    with fs.FaultServer() as server:
+        url = server.route(
+            "/api/graphql", fs.respond(hostile_github(groups), content_type="application/json")
+        )
+        source = {
+            "name": "gh",
+            "type": "github",
+            "repo": "Codertocat/Hello-World",
+            "api_url": url,
+            "token_env": "KEHILA_HOSTILE_GH_TOKEN",
+        }
+        write_project(tmp_path, [source])
+        result = harvest(tmp_path, "--timeout", "5", "--retries", "0")
+    assert_harvested(result, "gh")
     published = publish_build_and_load(tmp_path, page, serve_dir, proof, len(vectors))
     assert published == len(groups)
