@@ -47,10 +47,10 @@ class HubSearch:
         self.index: LocalIndex | WorkerIndex | None = None
         self.kinds: dict[str, str] = {}
         self.incremental = False
-        self._started: float | None = None
-        self._counts: dict[str, int] | None = None
         """``mkdocs serve --dirty``: pages that did not change are not rendered again, so the
         documents of the previous build are kept (and the indexer process with them)."""
+        self._started: float | None = None
+        self._counts: dict[str, int] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.incremental = command == "serve" and dirty
