@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .config import HarvestConfig, build_sources, read_config
-from .http import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HttpClient
+from .http import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HttpClient
 from .sanitize import first_sentence, plain_text, text_to_markdown
 from .sources.base import HarvestContext, HarvestError, Skipped
 from .store import ItemStore, Outcome, StoreResult, harvest_lock
@@ -111,6 +111,13 @@ class SourceReport:
     show_default=True,
     help="Largest response accepted (after decompression).",
 )
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    help="Seconds one response may take in all, however steadily the server drips bytes.",
+)
 def harvest(
     config_file: Path,
     only: tuple[str, ...],
@@ -118,6 +125,7 @@ def harvest(
     timeout: float,
     retries: int,
     max_bytes: int,
+    deadline: float,
 ) -> None:
     """Pull new stories, answered questions and newsletter issues into content/.
 
@@ -147,6 +155,7 @@ def harvest(
         timeout=timeout,
         retries=retries,
         max_bytes=max_bytes,
+        deadline=deadline,
         state_path=config.state_dir / "http-state.json",
         on_retry=lambda url, wait, reason: console.print(
             f"[yellow]{escape(url)}: {escape(reason)}, waiting {wait:.1f}s[/yellow]"
