@@ -143,6 +143,12 @@ FAULTS = [
     ),
     Fault("no answer", lambda body, ct, base: fs.silent(), False, r"timed out"),
     Fault(
+        "slow drip",
+        lambda body, ct, base: fs.slow_drip(body, delay=0.1, chunk=16, content_type=ct),
+        False,
+        r"took longer than 1.5s",
+    ),
+    Fault(
         "429 Retry-After 1, then fine",
         lambda body, ct, base: fs.retry_after(429, "1", then=fs.respond(body, content_type=ct)),
         True,
@@ -204,6 +210,7 @@ def test_harvest_survives(
         source = upstream.source(server.base_url)
         write_project(tmp_path, [source])
         args = ("--timeout", "0.5", "--retries", "1", "--max-bytes", str(2 * 1024 * 1024))
+        args += ("--deadline", "1.5")
         result = run_bounded(lambda: harvest(tmp_path, *args), LIMIT)
 
     output = _flat(result.output)
