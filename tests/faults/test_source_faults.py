@@ -11,14 +11,15 @@ is pointed at the fault server, whose healthy paths serve real recorded payloads
   (``tests/fixtures/github/answered_page1.json``, see its README.md).
 
 One path gets the fault. The harvest must end within a bounded time (the run happens in a thread
-that the test abandons, and fails, after ``LIMIT`` seconds), with exit status 0 (recovered) or 1
-and a message naming the source and the cause, and ``content/`` must stay valid: every file an
-item of the model, no id twice, ``kehila check`` passing.
+that the test abandons, and fails, after ``LIMIT`` seconds) and memory (traced peak), with exit
+status 0 (recovered) or 1 and a message naming the source and the cause, and ``content/`` must
+stay valid: every file an item of the model, no id twice, ``kehila check`` passing.
 """
 
 from __future__ import annotations
 
 import re
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,7 +212,14 @@ def test_harvest_survives(
         write_project(tmp_path, [source])
         args = ("--timeout", "0.5", "--retries", "1", "--max-bytes", str(2 * 1024 * 1024))
         args += ("--deadline", "1.5")
-        result = run_bounded(lambda: harvest(tmp_path, *args), LIMIT)
+        tracemalloc.start()
+        try:
+            result = run_bounded(lambda: harvest(tmp_path, *args), LIMIT)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    # Bounded memory whatever the server claims or sends (a 2 MB limit, bombs of gigabytes).
+    assert peak < 64 * 1024 * 1024, f"peak memory {peak} bytes"
 
     output = _flat(result.output)
     catalog = load_catalog(tmp_path / "content")
