@@ -148,7 +148,9 @@ class _Feed:
             entry.link(href=url, rel="alternate", hreflang=item.language)
             entry.published(item.date)
             entry.updated(item.date)
-            entry.summary(item_summary(item))
+            # Plain text, but RSS readers render <description> as HTML (feedgen copies the
+            # summary there): escaped as HTML, a harvested "<script>" stays text in every reader.
+            entry.summary(escape(item_summary(item), quote=False), type="html")
             entry.content(item_html(item), type="html")
             if item.author:
                 entry.author(name=item.author.name, uri=item.author.url)
