@@ -6,7 +6,8 @@ the source is networked. The harvested items are then published as an editor wou
 for stories consent and disclosure), the hub is built with every feature on, and every HTML page
 of the site is loaded in Chromium: no dialog, no console message, no page error, no request to
 another host, no ``javascript:`` URL and no inline event handler may appear (:mod:`.
-browser_checks`). Vectors are batched (``BATCH`` per item) to keep the browser run short.
+browser_checks`). The hub's feeds are checked the same way for feed readers (:mod:`.
+feed_checks`). Vectors are batched (``BATCH`` per item) to keep the browser run short.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.faults import faultserver as fs
 from tests.projects import harvest, publish_all, write_project
 
 from .browser_checks import visit_site
+from .feed_checks import feed_findings
 from .payloads import (
     CSV_COLUMNS,
     hostile_csv,
@@ -50,6 +52,10 @@ def publish_build_and_load(project: Path, page, serve_dir, proof, tried: int) ->
     watch, loaded = visit_site(page, serve_dir(site), site)
     problems = watch.problems()
     assert not problems, f"{len(problems)} findings, first ones:\n" + "\n".join(problems[:40])
+    # The hub's own feeds carry the same text to feed readers.
+    checked, in_feeds = feed_findings(site)
+    assert checked > 0
+    assert not in_feeds, f"{len(in_feeds)} findings in feeds:\n" + "\n".join(in_feeds[:40])
     proof("vectors tried", tried)
     proof("pages loaded", loaded)
     return published
