@@ -21,6 +21,7 @@ import random
 import re
 import signal
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -101,15 +102,24 @@ def snapshot(project: Path) -> dict[str, str]:
     }
 
 
-def kill_harvest(project: Path, after: float) -> bool:
-    """Start ``kehila harvest`` and SIGKILL it after ``after`` seconds; False if it ended first."""
+def kill_harvest(project: Path, *, after: float, items: int | None = None) -> bool:
+    """Start ``kehila harvest`` and SIGKILL it ``after`` seconds later or, with ``items``, as soon
+    as that many item files exist; False if it ended first."""
     command = [kehila_executable(), "harvest", "--timeout", "5", "--retries", "0"]
     log = project / "harvest.log"
+    content = project / "content"
     with log.open("wb") as out:
+        begun = time.monotonic()
         process = subprocess.Popen(command, cwd=project, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            process.wait(after)
-        except subprocess.TimeoutExpired:
+        give_up = begun + 60
+        while process.poll() is None and time.monotonic() < give_up:
+            if items is None:
+                if time.monotonic() - begun >= after:
+                    break
+            elif sum(1 for _ in content.rglob("*.md")) >= items:
+                break
+            time.sleep(0.002)
+        if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             process.wait(10)
             return True
@@ -142,22 +152,25 @@ def test_sigkill_at_random_points(case: int, upstream, tmp_path: Path, proof) ->
     rng = random.Random(8000 + case)
     killed = mid_run = 0
     for trial in range(TRIALS):
-        # Past the interpreter's start-up (about 0.7 s) and into the harvest itself; a run that
-        # ends before its kill (a quiet machine) is tried again in a fresh project, sooner.
-        delay = rng.uniform(0.4, 1.3)
+        # Even trials die at a random moment (start-up included), odd ones once a random number
+        # of items is written, so that kills land mid-write however fast the machine is. A run
+        # that ends before its kill is tried again in a fresh project, sooner.
+        delay = rng.uniform(0.2, 1.3)
+        items = rng.randint(1, len(reference) - 1) if trial % 2 else None
         for attempt in range(4):
             project = _project(tmp_path / f"trial-{trial}-{attempt}", upstream, tags)
-            if kill_harvest(project, delay):
+            if kill_harvest(project, after=delay, items=items):
                 killed += 1
                 mid_run += 0 < len(snapshot(project)) < len(reference)
                 break
             assert snapshot(project) == reference
             delay *= 0.6
+            items = items // 2 if items else None
         assert_consistent(project)
         rerun = harvest(project, "--timeout", "5", "--retries", "0")
         assert rerun.exit_code == 0, rerun.output
         assert snapshot(project) == reference, f"trial {trial} did not converge"
     assert killed == TRIALS, f"only {killed} of {TRIALS} runs were still going when killed"
     # Kills must also land while items are being written, not only before or after.
-    assert mid_run >= 2, f"only {mid_run} kills landed while items were being written"
+    assert mid_run >= TRIALS // 2, f"only {mid_run} kills landed while items were being written"
     proof("kill trials", killed)
