@@ -118,6 +118,14 @@ class _Feed:
         self.title = f"{site_name}: {hub.section_title(kind)}"
         self.home = self.absolute(hub.url_of(hub.index_uri(kind)))
         self.language = hub.options.site_language
+        # Every format shows the same text: each item is converted once, not once per format.
+        self._html: dict[int, str] = {}
+
+    def content_html(self, item: Item) -> str:
+        html = self._html.get(id(item))
+        if html is None:
+            html = self._html[id(item)] = item_html(item)
+        return html
 
     def absolute(self, url: str) -> str:
         return urljoin(self.site_url, url)
@@ -151,7 +159,7 @@ class _Feed:
             # Plain text, but RSS readers render <description> as HTML (feedgen copies the
             # summary there): escaped as HTML, a harvested "<script>" stays text in every reader.
             entry.summary(escape(item_summary(item), quote=False), type="html")
-            entry.content(item_html(item), type="html")
+            entry.content(self.content_html(item), type="html")
             if item.author:
                 entry.author(name=item.author.name, uri=item.author.url)
                 entry.dc.dc_creator(item.author.name)
@@ -177,7 +185,7 @@ class _Feed:
             "id": url,
             "url": url,
             "title": item.title,
-            "content_html": item_html(item),
+            "content_html": self.content_html(item),
             "summary": item_summary(item),
             "date_published": item.date.isoformat(),
             "language": item.language,

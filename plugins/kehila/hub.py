@@ -19,17 +19,21 @@ Generated pages (one generator per view, as Material's blog has):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import posixpath
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import babel
 import babel.dates
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from .content import Catalog, TagNames
@@ -118,6 +122,29 @@ class PageSpec:
     """Ancestors as (title, src_uri), home first; the page itself is not included."""
     noindex: bool = False
     """Search engines should not index the page (pagination, removed items)."""
+    fast_markdown: str | None = None
+    """:attr:`markdown` with every HTML block replaced by a marker (an HTML comment): what the
+    MkDocs plugin hands to MkDocs. Only the items' own Markdown goes through Markdown; the
+    hub's HTML (metadata, answers' frames, lists of items) is put in place afterwards by
+    :meth:`finish`, so that no HTML is parsed by Markdown (``md_in_html``) on every page."""
+    fragments: tuple[str, ...] = ()
+    """The HTML blocks that :attr:`fast_markdown`'s markers stand for, in order."""
+
+    def finish(self, html: str) -> str | None:
+        """Put the HTML blocks in place of their markers in the HTML converted from
+        :attr:`fast_markdown`; ``None`` if a marker went missing or was repeated (an item's
+        Markdown swallowed it, e.g. an unclosed code fence): convert :attr:`markdown` instead.
+        """
+        if not self.fragments:
+            return html
+        parts = _MARKER.split(html)
+        if parts[1::2] != [str(n) for n in range(len(self.fragments))]:
+            return None
+        out = parts[0::2]
+        for number, fragment in enumerate(self.fragments):
+            # md_in_html's attribute has no meaning outside Markdown (see Hub._render).
+            out[number] += fragment.replace(" markdown>", ">")
+        return "".join(out)
 
     @property
     def language(self) -> str | None:
@@ -126,6 +153,23 @@ class PageSpec:
     @property
     def direction(self) -> str | None:
         return self.item.direction if self.item else None
+
+
+class Rendered(NamedTuple):
+    """A template rendered for both ways of converting it (see :attr:`PageSpec.fast_markdown`)."""
+
+    markdown: str
+    fast_markdown: str
+    fragments: tuple[str, ...]
+
+    def spec_fields(self) -> dict[str, object]:
+        return {"fast_markdown": self.fast_markdown, "fragments": self.fragments}
+
+
+#: Marker of the n-th HTML block of a page: random per process, so that no item's text can
+#: hold one (a rebuild under ``serve`` compares pages of the same process).
+_NONCE = secrets.token_hex(6)
+_MARKER = re.compile(rf"<!--kehila-{_NONCE}-(\d+)-->")
 
 
 @dataclass
@@ -249,7 +293,7 @@ class Hub:
     ) -> PageSpec:
         src_uri = self.src_uri_for(item)
         crumbs = self._crumbs_for(item)
-        markdown = self._render(
+        rendered = self._render(
             f"{item.kind}.md",
             src_uri,
             item=item,
@@ -258,16 +302,22 @@ class Hub:
             older=older if item.kind == "newsletter" else None,
             newer=newer if item.kind == "newsletter" else None,
         )
+        fast = rendered.spec_fields()
+        if any("<!--" in text for text in [item.body, *(a.body for a in item.answers)]):
+            # A comment left open in the item's Markdown would end at the next marker and hide
+            # the rest of the page: convert the whole page with md_in_html, as it is written.
+            fast = {}
         return PageSpec(
             src_uri,
             item.title,
-            markdown,
+            rendered.markdown,
             item=item,
             draft=draft,
             harvested=item.source is not None,
             view="item",
             section=KIND_SECTIONS[item.kind],
             crumbs=crumbs,
+            **fast,
         )
 
     def _index_pages(self, kind: str) -> list[PageSpec]:
@@ -293,7 +343,7 @@ class Hub:
             )
             page_title = title if number == 1 else f"{title} (page {number})"
             crumbs = self._home_crumb() + ([(title, uris[0])] if number > 1 else [])
-            markdown = self._render(
+            rendered = self._render(
                 f"{kind}_index.md",
                 uri,
                 title=page_title,
@@ -307,12 +357,13 @@ class Hub:
                 PageSpec(
                     uri,
                     page_title,
-                    markdown,
+                    rendered.markdown,
                     harvested=True,
                     view="index",
                     section=section,
                     crumbs=crumbs,
                     noindex=number > 1,
+                    **rendered.spec_fields(),
                 )
             )
         return pages
@@ -322,17 +373,18 @@ class Hub:
         stories = [s for s in self.catalog.public("story") if s.quote][: self.options.wall_max]
         tags = sorted({tag for s in stories for tag in s.tags}, key=str.casefold)
         crumbs = self._home_crumb() + [(self.options.stories_title, self.index_uri("story"))]
-        markdown = self._render(
+        rendered = self._render(
             "wall.md", uri, title=self.options.wall_title, stories=stories, tags=tags
         )
         return PageSpec(
             uri,
             self.options.wall_title,
-            markdown,
+            rendered.markdown,
             harvested=True,
             view="wall",
             section="stories",
             crumbs=crumbs,
+            **rendered.spec_fields(),
         )
 
     def _year_pages(self) -> list[PageSpec]:
@@ -341,18 +393,19 @@ class Hub:
         for year, issues in _by_year(self.catalog.public("newsletter")):
             uri = self.year_uri(year)
             crumbs = self._home_crumb() + [(title, self.index_uri("newsletter"))]
-            markdown = self._render(
+            rendered = self._render(
                 "newsletter_year.md", uri, title=f"{title}: {year}", years=[(year, issues)]
             )
             pages.append(
                 PageSpec(
                     uri,
                     f"{title}: {year}",
-                    markdown,
+                    rendered.markdown,
                     harvested=True,
                     view="year",
                     section="newsletter",
                     crumbs=crumbs,
+                    **rendered.spec_fields(),
                 )
             )
         return pages
@@ -369,20 +422,21 @@ class Hub:
                 for kind in KIND_SECTIONS
             ]
             title = self.options.tag_names.name(tag, self.options.site_language)
-            markdown = self._render(
+            rendered = self._render(
                 "tag.md", uri, title=title, groups=[g for g in groups if g[1]], count=len(items)
             )
             pages.append(
                 PageSpec(
                     uri,
                     title,
-                    markdown,
+                    rendered.markdown,
                     harvested=True,
                     view="tag",
                     crumbs=crumbs + [(self.options.tags_title, index_uri)],
+                    **rendered.spec_fields(),
                 )
             )
-        markdown = self._render(
+        rendered = self._render(
             "tags_index.md",
             index_uri,
             title=self.options.tags_title,
@@ -392,10 +446,11 @@ class Hub:
             PageSpec(
                 index_uri,
                 self.options.tags_title,
-                markdown,
+                rendered.markdown,
                 harvested=True,
                 view="tags",
                 crumbs=crumbs,
+                **rendered.spec_fields(),
             )
         )
         return pages
@@ -429,7 +484,7 @@ class Hub:
         stories = self.catalog.public("story") if self.options.stories else []
         featured = [s for s in stories if s.featured] or stories
         sections = {kind: self.section_title(kind) for kind in KIND_SECTIONS if self.enabled(kind)}
-        markdown = self._render(
+        rendered = self._render(
             "home.md",
             "index.md",
             title=self.options.home_title,
@@ -440,13 +495,26 @@ class Hub:
             indexes={kind: self.index_uri(kind) for kind in sections},
             sections=sections,
         )
-        return PageSpec("index.md", self.options.home_title, markdown, harvested=True, view="home")
+        return PageSpec(
+            "index.md",
+            self.options.home_title,
+            rendered.markdown,
+            harvested=True,
+            view="home",
+            **rendered.spec_fields(),
+        )
 
     def removed_page(self, src_uri: str, title: str) -> PageSpec:
         """The page that stands at the URL of an item that is no longer published."""
-        markdown = self._render("removed.md", src_uri, title=title)
+        rendered = self._render("removed.md", src_uri, title=title)
         return PageSpec(
-            src_uri, title, markdown, view="removed", crumbs=self._home_crumb(), noindex=True
+            src_uri,
+            title,
+            rendered.markdown,
+            view="removed",
+            crumbs=self._home_crumb(),
+            noindex=True,
+            **rendered.spec_fields(),
         )
 
     # -- rendering -------------------------------------------------------------------------------
@@ -497,34 +565,40 @@ class Hub:
     def _items_by_path(self) -> dict[str, Item]:
         return {item.path: item for item in self.catalog.items if item.path}
 
-    def _render(self, template: str, src_uri: str, **context: object) -> str:
+    def _render(self, template: str, src_uri: str, **context: object) -> Rendered:
         page_url = self.url_of(src_uri)
-
-        def relink(text: str) -> Markup:
-            # Item texts are Markdown (for harvested items: sanitised, and cleaned again as HTML).
-            return Markup(self.relink(text, context["item"], src_uri))  # type: ignore[arg-type]
-
-        def link(target: Item | str) -> str:
-            uri = self.src_uri_for(target) if isinstance(target, Item) else target
-            return relative_url(self.url_of(uri), page_url)
-
-        def tag_link(tag: str) -> str | None:
-            return link(self.tag_uri(tag)) if self.options.tags else None
-
-        def tag_name(tag: str, language: str | None = None) -> str:
-            return self.options.tag_names.name(tag, language or self.options.site_language)
-
-        return self._env.get_template(template).render(
-            relink=relink,
-            tag_name=tag_name,
-            link=link,
-            tag_link=tag_link,
+        h = _Helpers(self, src_uri, page_url, context.get("item"))  # type: ignore[arg-type]
+        fragments: list[str] = []
+        fast = self._env.get_template(template).render(
+            h=h,
+            relink=h.relink,
+            tag_name=h.tag_name,
+            link=h.link,
+            tag_link=h.tag_link,
             page_url=page_url,
             options=self.options,
-            wall_link=link(self.wall_uri()) if self.options.stories and self.options.wall else None,
-            tags_link=link(self.tags_index_uri()) if self.options.tags else None,
+            wall_link=h.link(self.wall_uri())
+            if self.options.stories and self.options.wall
+            else None,
+            tags_link=h.link(self.tags_index_uri()) if self.options.tags else None,
+            _fragments=fragments,
             **context,
         )
+        markdown = _MARKER.sub(lambda m: fragments[int(m[1])], fast) if fragments else fast
+        return Rendered(markdown, fast, tuple(fragments))
+
+    def item_url(self, item: Item) -> str:
+        """The site-relative URL of an item's page (kept: index and tag pages ask often)."""
+        hit = self._item_urls.get(id(item))
+        if hit is not None and hit[0] is item:
+            return hit[1]
+        url = self.url_of(self.src_uri_for(item))
+        self._item_urls[id(item)] = (item, url)
+        return url
+
+    @cached_property
+    def _item_urls(self) -> dict[int, tuple[Item, str]]:
+        return {}
 
     @cached_property
     def _env(self) -> Environment:
@@ -541,6 +615,7 @@ class Hub:
         env.filters["yaml_str"] = lambda s: Markup(json.dumps(s, ensure_ascii=False))
         env.filters["host"] = lambda url: urlsplit(url).hostname or url
         env.filters["tag_slug"] = tag_slug
+        env.filters["stash"] = _stash
         env.globals["disclosure_labels"] = DISCLOSURE_LABELS
         return env
 
@@ -555,6 +630,47 @@ _REFERENCE_LINK = re.compile(
 )
 
 
+class _Helpers:
+    """What one page's templates and macros call: links relative to the page, tag names.
+
+    Macros get it as an argument (``h``), so that they are imported without the page's context
+    (an import ``with context`` runs the imported template again for every page).
+    """
+
+    def __init__(self, hub: Hub, src_uri: str, page_url: str, item: Item | None) -> None:
+        self.hub = hub
+        self.src_uri = src_uri
+        self.page_url = page_url
+        self.item = item
+        self.site_language = hub.options.site_language
+
+    def relink(self, text: str) -> Markup:
+        # Item texts are Markdown (for harvested items: sanitised, and cleaned again as HTML).
+        assert self.item is not None
+        return Markup(self.hub.relink(text, self.item, self.src_uri))
+
+    def link(self, target: Item | str) -> str:
+        if isinstance(target, Item):
+            return relative_url(self.hub.item_url(target), self.page_url)
+        return relative_url(self.hub.url_of(target), self.page_url)
+
+    def tag_link(self, tag: str) -> str | None:
+        return self.link(self.hub.tag_uri(tag)) if self.hub.options.tags else None
+
+    def tag_name(self, tag: str, language: str | None = None) -> str:
+        return self.hub.options.tag_names.name(tag, language or self.site_language)
+
+
+@pass_context
+def _stash(context: Context, html: str) -> Markup:
+    """Keep a block of HTML out of the Markdown: a marker stands in its place (``{% filter
+    stash %}``); see :attr:`PageSpec.fast_markdown`."""
+    fragments: list[str] = context["_fragments"]
+    fragments.append(str(html).strip("\n"))
+    return Markup(f"\n\n<!--kehila-{_NONCE}-{len(fragments) - 1}-->\n\n")
+
+
+@functools.lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
     """The URL slug of a tag (tags that slugify alike share one page)."""
     return slugify(tag) or "tag"
@@ -581,16 +697,38 @@ def _check_unique(pages: Sequence[PageSpec]) -> None:
 def relative_url(target: str, base: str) -> str:
     """A link from the page at site URL ``base`` to site URL ``target`` (both without leading /)."""
     base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    if not _ODD_PATH.search(target) and not _ODD_PATH.search(base_dir):
+        # Plain paths (every URL the hub makes): what posixpath.relpath gives, several times faster.
+        here = base_dir.split("/")[:-1]
+        *folders, name = target.split("/")
+        common = 0
+        for mine, theirs in zip(here, folders, strict=False):
+            if mine != theirs:
+                break
+            common += 1
+        rel = "/".join([".."] * (len(here) - common) + folders[common:] + ([name] if name else []))
+        if not rel:
+            return "./"
+        return rel + "/" if target.endswith("/") and not rel.endswith("/") else rel
     rel = posixpath.relpath("/" + target, "/" + base_dir)
     if target.endswith("/") and not rel.endswith("/"):
         rel += "/"
     return "./" if rel == "./" or rel == "." else rel
 
 
+#: Paths that ``relative_url`` leaves to posixpath: empty segments, "." and "..".
+_ODD_PATH = re.compile(r"//|(^|/)\.\.?(/|$)|^/")
+
+
+@functools.lru_cache(maxsize=65_536)
 def format_date(value: dt.datetime, language: str = "en", fmt: str = "long") -> str:
     """A date as people of ``language`` write it (falls back to English for unknown tags)."""
+    return babel.dates.format_date(value.date(), format=fmt, locale=_locale(language))
+
+
+@functools.lru_cache(maxsize=256)
+def _locale(language: str) -> babel.Locale:
     try:
-        locale = babel.Locale.parse(language.replace("-", "_"))
+        return babel.Locale.parse(language.replace("-", "_"))
     except (ValueError, babel.UnknownLocaleError):
-        locale = babel.Locale.parse("en")
-    return babel.dates.format_date(value.date(), format=fmt, locale=locale)
+        return babel.Locale.parse("en")

@@ -12,6 +12,7 @@ import nh3
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils.meta import get_data
 
 from . import jsonld
 from .config import KehilaConfig
@@ -117,9 +118,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if spec.item is None and spec.view in NAV_VIEWS and not spec.noindex:
                 # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
-            files.append(
-                File.generated(config, spec.src_uri, content=spec.markdown, inclusion=inclusion)
-            )
+            content = spec.fast_markdown if spec.fast_markdown is not None else spec.markdown
+            files.append(File.generated(config, spec.src_uri, content=content, inclusion=inclusion))
             self.pages_by_uri[spec.src_uri] = spec
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
@@ -132,12 +132,28 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
+        if spec is not None and spec.fragments:
+            html = self._finish(html, spec, page, config, files)
         self.search.on_page_content(html, page, spec.item if spec and not spec.draft else None)
         if spec is None or not spec.harvested:
-            return None
+            return html
         # Harvested text was sanitised before it reached content/, but Markdown can still turn
         # text into markup (entities, links). Cleaning the rendered HTML makes that impossible.
         return sanitize_page_html(html)
+
+    def _finish(
+        self, html: str, spec: PageSpec, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        """The generated page's HTML blocks put in place (see ``PageSpec.fast_markdown``)."""
+        finished = spec.finish(html)
+        if finished is not None:
+            return finished
+        # An item's Markdown swallowed a marker (an unclosed code fence, say): convert the page
+        # the slow way, its HTML blocks inside the Markdown, as md_in_html wants them.
+        log.debug(f"{spec.src_uri}: converted with md_in_html (a marker went missing)")
+        page.markdown = get_data(spec.markdown)[0]
+        page.render(config, files)
+        return page.content or ""
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
@@ -192,7 +208,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             spec = self.hub.removed_page(src_uri_for_url(old), self.config.ledger_removed_title)
             files.append(
                 File.generated(
-                    config, spec.src_uri, content=spec.markdown, inclusion=InclusionLevel.NOT_IN_NAV
+                    config,
+                    spec.src_uri,
+                    content=spec.fast_markdown or spec.markdown,
+                    inclusion=InclusionLevel.NOT_IN_NAV,
                 )
             )
             self.pages_by_uri[spec.src_uri] = spec

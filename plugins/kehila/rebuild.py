@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .hub import Hub, HubOptions, PageSpec
+from .hub import Hub, HubOptions, PageSpec, Rendered
 from .model import Item, ItemError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Rebuilds:
     def __init__(self) -> None:
         self.active = False
         self.parsed: dict[str, tuple[str, Item | ItemError | None]] = {}
-        self.rendered: dict[tuple, tuple[object, str]] = {}
+        self.rendered: dict[tuple, tuple[object, Rendered]] = {}
         self.env: Environment | None = None
         self.markdown: dict[str, str] = {}
         self.options: HubOptions | None = None
@@ -101,7 +101,7 @@ class _MemoHub(Hub):
     of plain data; a context with anything else is always rendered.
     """
 
-    memo: dict[tuple, tuple[object, str]] = field(default_factory=dict)
+    memo: dict[tuple, tuple[object, Rendered]] = field(default_factory=dict)
     env: Environment | None = None
     used: set[tuple] = field(default_factory=set)
 
@@ -112,7 +112,7 @@ class _MemoHub(Hub):
             self.env = Hub._env.func(self)  # type: ignore[attr-defined]
         return self.env
 
-    def _render(self, template: str, src_uri: str, **context: object) -> str:
+    def _render(self, template: str, src_uri: str, **context: object) -> Rendered:
         keep: list[object] = []
         try:
             key = (template, src_uri, _fingerprint(context, keep))
