@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 import feedparser
-
 from kehila.content import load_catalog
+
 from tests.projects import harvest, write_project
 
 from . import faultserver as fs

@@ -35,7 +35,7 @@ TRICKS = [
     "<javascript:alert('autolink')> and <vbscript:msgbox(1)>",
     "![image](javascript:alert('image')) and ![pixel](https://tracker.example/pixel.gif)",
     "A paragraph with attributes\n{: onclick=\"alert('attr_list')\" onmouseover=alert(6) }",
-    "[link with attributes](https://example.org){: onclick=\"alert(7)\" }",
+    '[link with attributes](https://example.org){: onclick="alert(7)" }',
     '<div markdown="1" onclick="alert(8)">**md_in_html** <span onclick=alert(9)>x</span></div>',
     "<svg><script>alert('svg')</script></svg><math><mi xlink:href=javascript:alert(10)>x</mi></math>",  # noqa: E501
     '<a href="&#106;avascript:alert(11)">entity scheme</a> <a href="java\tscript:alert(12)">tab</a>',  # noqa: E501
