@@ -131,7 +131,7 @@ class KehilaConfig(base.Config):
     stories_title = c.Type(str, default="Success stories")
     stories_url = SitePath(default="stories")
     stories_url_format = UrlFormat(default="stories/{slug}")
-    stories_per_page = PositiveInt(default=12)
+    stories_per_page = PositiveInt(default=24)
 
     # Wall of love: every story's quote on one page, filterable by tag
     wall = c.Type(bool, default=True)
@@ -144,7 +144,7 @@ class KehilaConfig(base.Config):
     questions_title = c.Type(str, default="Questions & answers")
     questions_url = SitePath(default="questions")
     questions_url_format = UrlFormat(default="questions/{slug}")
-    questions_per_page = PositiveInt(default=20)
+    questions_per_page = PositiveInt(default=50)
 
     # Newsletter archive: issues by year, permanent URLs from date and stored slug
     newsletter = c.Type(bool, default=True)

@@ -70,7 +70,7 @@ class HubOptions:
     stories_title: str = "Success stories"
     stories_url: str = "stories"
     stories_url_format: str = "stories/{slug}"
-    stories_per_page: int = 12
+    stories_per_page: int = 24
     wall: bool = True
     wall_title: str = "Wall of love"
     wall_url: str = "stories/wall"
@@ -79,7 +79,7 @@ class HubOptions:
     questions_title: str = "Questions & answers"
     questions_url: str = "questions"
     questions_url_format: str = "questions/{slug}"
-    questions_per_page: int = 20
+    questions_per_page: int = 50
     newsletter: bool = True
     newsletter_title: str = "Newsletter archive"
     newsletter_url: str = "newsletter"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import urllib.parse
@@ -284,14 +285,22 @@ def sanitize_page_html(html: str) -> str:
     Images from other hosts lose their ``src`` (the ``alt`` text stays): a stranger's image is a
     tracking pixel that tells them who reads the hub, so a visitor's browser never fetches one.
     """
-    return nh3.clean(
-        html,
+    # The image filter is a Python call per attribute: only pages with an image need it.
+    return _cleaner(images=_IMG_TAG.search(html) is not None).clean(html)
+
+
+_IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
+
+
+@functools.cache
+def _cleaner(*, images: bool) -> nh3.Cleaner:
+    return nh3.Cleaner(
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         strip_comments=True,
-        attribute_filter=_local_images_only,
+        attribute_filter=_local_images_only if images else None,
     )
 
 
