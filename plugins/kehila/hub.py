@@ -609,6 +609,8 @@ class Hub:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # Templates ship with the package: no file check on every include and import.
+            auto_reload=False,
         )
         env.filters["date"] = format_date
         env.filters["isodate"] = lambda d: d.date().isoformat()
@@ -643,6 +645,7 @@ class _Helpers:
         self.page_url = page_url
         self.item = item
         self.site_language = hub.options.site_language
+        self._tag_links: dict[str, str | None] = {}
 
     def relink(self, text: str) -> Markup:
         # Item texts are Markdown (for harvested items: sanitised, and cleaned again as HTML).
@@ -655,7 +658,11 @@ class _Helpers:
         return relative_url(self.hub.url_of(target), self.page_url)
 
     def tag_link(self, tag: str) -> str | None:
-        return self.link(self.hub.tag_uri(tag)) if self.hub.options.tags else None
+        # A tag is linked from most rows of a list page: once per tag and page is enough.
+        if tag not in self._tag_links:
+            enabled = self.hub.options.tags
+            self._tag_links[tag] = self.link(self.hub.tag_uri(tag)) if enabled else None
+        return self._tag_links[tag]
 
     def tag_name(self, tag: str, language: str | None = None) -> str:
         return self.hub.options.tag_names.name(tag, language or self.site_language)
