@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from kehila.model import Consent, Item, Person, Source, parse_date
+from kehila.cli_options import iso_date
+from kehila.model import Consent, Item, Person, Source
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -353,17 +354,6 @@ def add() -> None:
     """Capture an item by hand (written as pending, like a harvested one)."""
 
 
-def _parse_date_option(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except (TypeError, ValueError):
-        raise click.BadParameter(
-            f"expected an ISO 8601 date such as 2025-03-04, got {value!r}"
-        ) from None
 
 
 @add.command("story")
@@ -375,7 +365,7 @@ def _parse_date_option(
 @click.option("--title", help="Title of the story. Default: the quote's first sentence.")
 @click.option(
     "--date",
-    callback=_parse_date_option,
+    callback=iso_date,
     help="When it was posted (ISO 8601, e.g. 2025-03-04). Default: now.",
 )
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag.")

@@ -14,7 +14,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..model import CONSENT_METHODS, DISCLOSURES, KINDS, parse_date
+from ..cli_options import iso_date
+from ..model import CONSENT_METHODS, DISCLOSURES, KINDS
 from . import actions
 from .checks import check_content
 from .duplicates import DEFAULT_THRESHOLD
@@ -51,15 +52,6 @@ def _threshold_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except (TypeError, ValueError):
-        raise click.BadParameter(
-            f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
-        ) from None
 
 
 def _error(message: str) -> None:
@@ -286,7 +278,7 @@ def reject(
     "--date",
     "date",
     required=True,
-    callback=_date,
+    callback=iso_date,
     metavar="DATE",
     help="When the author agreed (ISO 8601, e.g. 2025-11-03).",
 )
@@ -369,7 +361,7 @@ def merge(ctx: click.Context, keep: str, other: str, content_dir: Path | None) -
 @click.option(
     "--at",
     "at",
-    callback=_date,
+    callback=iso_date,
     metavar="DATE",
     help="Measure queue waits up to this moment instead of now (ISO 8601).",
 )

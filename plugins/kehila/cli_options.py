@@ -1,0 +1,21 @@
+"""Option types shared by every ``kehila`` sub-command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from .model import parse_date
+
+
+def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    """A click callback: an ISO 8601 date option as a timezone-aware datetime (UTC if naive)."""
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        raise click.BadParameter(
+            f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
+        ) from None
