@@ -160,3 +160,21 @@ def test_hebrew_item_page_reads_right_to_left(demo_site: Path) -> None:
     assert re.search(r'<html lang="he" dir="rtl"', html)
     english = (demo_site / "stories" / "volunteer-fire-brigade" / "index.html").read_text("utf-8")
     assert re.search(r'<html lang="en" dir="ltr"', english)
+
+
+def test_switched_off_plugin_still_keeps_items_out_of_the_site(demo_project: Path) -> None:
+    config = demo_project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "  - kehila:\n", "  - kehila:\n      enabled: false\n", 1
+        ),
+        encoding="utf-8",
+    )
+    assert "enabled: false" in config.read_text(encoding="utf-8")
+    site = build(demo_project, strict=False)
+    assert not (site / "stories" / "2025-11-02-pending-agency").exists()
+    for path in site.rglob("*.*"):
+        if path.suffix in {".html", ".json", ".xml"}:
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            for needle in unpublished_strings():
+                assert needle not in text, f"{needle!r} leaked into {path.relative_to(site)}"

@@ -84,20 +84,21 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     # they are ordinary pages to us, but must be seen so that none of them is mistaken for an item.
     @event_priority(-50)
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        if not self.config.enabled:
-            return None
         label = _display_dir(config)
         documents = [
             (f"{label}/{file.src_uri}", file.content_string) for file in files.documentation_pages()
         ]
         catalog = build_catalog(documents, cache=self.rebuilds.catalog_cache())
-        for error in catalog.errors:
-            # A warning, so that `mkdocs build --strict` fails and a plain build skips the item.
-            log.warning(str(error))
-
+        # Item files are never pages of their own, even with the plugin switched off: MkDocs
+        # would otherwise publish every pending, rejected and private item as it stands.
         for file in list(files):
             if f"{label}/{file.src_uri}" in catalog.item_paths:
                 files.remove(file)
+        if not self.config.enabled:
+            return files
+        for error in catalog.errors:
+            # A warning, so that `mkdocs build --strict` fails and a plain build skips the item.
+            log.warning(str(error))
 
         self.hub = self.rebuilds.hub(catalog, self._hub_options(config))
         self.pages_by_uri = {}
