@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from mkdocs.exceptions import Abort
-
 from kehila.content import load_catalog
+from mkdocs.exceptions import Abort
 
 from .conftest import ROOT, build, write_files
 
@@ -122,20 +121,26 @@ def test_pages_generated_by_other_plugins(tmp_path: Path) -> None:
                   - tags
                   - kehila
             """,
-            "hooks.py": '''
+            "hooks.py": """
                 from mkdocs.structure.files import File
 
+                GENERATED = "---\\ntags: [demo]\\n---\\n# Generated\\n\\nhello"
+                HIDDEN = (
+                    "---\\nid: gen:1\\nkind: newsletter\\nstatus: pending\\ntitle: Hidden gen\\n"
+                    "date: 2025-01-01\\nlanguage: en\\ntags: []\\n---\\nsecret-generated-body\\n"
+                )
+                PUBLIC = (
+                    "---\\nid: gen:2\\nkind: newsletter\\nstatus: published\\n"
+                    "title: Public gen\\nslug: public-gen\\ndate: 2025-01-02\\nlanguage: en\\n"
+                    "tags: []\\n---\\nvisible\\n"
+                )
+
                 def on_files(files, config):
-                    files.append(File.generated(config, "extra/generated.md",
-                                                content="---\\ntags: [demo]\\n---\\n# Generated\\n\\nhello"))
-                    files.append(File.generated(config, "extra/item.md", content=(
-                        "---\\nid: gen:1\\nkind: newsletter\\nstatus: pending\\ntitle: Hidden gen\\n"
-                        "date: 2025-01-01\\nlanguage: en\\ntags: []\\n---\\nsecret-generated-body\\n")))
-                    files.append(File.generated(config, "extra/public.md", content=(
-                        "---\\nid: gen:2\\nkind: newsletter\\nstatus: published\\ntitle: Public gen\\n"
-                        "slug: public-gen\\ndate: 2025-01-02\\nlanguage: en\\ntags: []\\n---\\nvisible\\n")))
+                    files.append(File.generated(config, "extra/generated.md", content=GENERATED))
+                    files.append(File.generated(config, "extra/item.md", content=HIDDEN))
+                    files.append(File.generated(config, "extra/public.md", content=PUBLIC))
                     return files
-            ''',
+            """,
             "docs/about.md": "# About\n\nA hand-written page.\n",
         },
     )

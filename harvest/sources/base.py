@@ -62,7 +62,7 @@ class HarvestContext:
     """A folder the adapter may use for state between runs (e.g. ETags), under content/.kehila/."""
     http: Any = None
     """The shared HTTP client (:class:`kehila.harvest.http.HttpClient`)."""
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     """The harvest's timestamp, written to ``source.harvested``."""
     warn: Any = None
     """Callable ``warn(message)`` for problems that do not stop the source (e.g. a bozo feed)."""

@@ -6,7 +6,6 @@ import datetime as dt
 import textwrap
 
 import pytest
-
 from kehila.content import build_catalog, load_catalog
 from kehila.model import Item, ItemError, content_digest, slugify
 
@@ -56,7 +55,8 @@ def with_field(text: str, line: str, replacement: str | None) -> str:
         (
             "kind:",
             "kind: review",
-            "content/stories/acme.md: field 'kind': expected one of story, qa, newsletter, got 'review'",
+            "content/stories/acme.md: field 'kind': "
+            "expected one of story, qa, newsletter, got 'review'",
         ),
         # Bad date
         (
@@ -75,7 +75,8 @@ def with_field(text: str, line: str, replacement: str | None) -> str:
         (
             "tags:",
             "tags: onboarding, api",
-            "content/stories/acme.md: field 'tags': expected a list of text, got 'onboarding, api' (text)",
+            "content/stories/acme.md: field 'tags': "
+            "expected a list of text, got 'onboarding, api' (text)",
         ),
         (
             "title:",
@@ -116,7 +117,8 @@ def test_broken_front_matter_names_file_and_line() -> None:
     assert catalog.items == []
     assert [str(e) for e in catalog.errors] == [
         "content/stories/broken.md: front matter is not valid YAML: "
-        "expected ',' or ']', but got ':' (line 4, column 5; parsing a flow sequence started at line 3)"
+        "expected ',' or ']', but got ':' "
+        "(line 4, column 5; parsing a flow sequence started at line 3)"
     ]
     # A broken file is never mistaken for an ordinary page that could be published as is.
     assert "content/stories/broken.md" in catalog.item_paths
@@ -157,14 +159,15 @@ def test_qa_needs_exactly_one_accepted_answer() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2025-03-04", dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)),
-        ("2025-03-04T10:00:00Z", dt.datetime(2025, 3, 4, 10, tzinfo=dt.timezone.utc)),
+        ("2025-03-04", dt.datetime(2025, 3, 4, tzinfo=dt.UTC)),
+        ("2025-03-04T10:00:00Z", dt.datetime(2025, 3, 4, 10, tzinfo=dt.UTC)),
         (
             "2025-03-04T12:00:00+02:00",
             dt.datetime(2025, 3, 4, 12, tzinfo=dt.timezone(dt.timedelta(hours=2))),
         ),
-        (dt.date(2025, 3, 4), dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)),
-        (dt.datetime(2025, 3, 4, 8), dt.datetime(2025, 3, 4, 8, tzinfo=dt.timezone.utc)),
+        (dt.date(2025, 3, 4), dt.datetime(2025, 3, 4, tzinfo=dt.UTC)),
+        # A naive datetime, as PyYAML gives for a timestamp without zone: taken as UTC.
+        (dt.datetime(2025, 3, 4, 8), dt.datetime(2025, 3, 4, 8, tzinfo=dt.UTC)),  # noqa: DTZ001
     ],
 )
 def test_dates_are_timezone_aware(value: object, expected: dt.datetime) -> None:
