@@ -34,6 +34,7 @@ browser:
 	  fi; }
 
 test: $(VENV)/.installed browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto
 
 test-fast: $(VENV)/.installed
