@@ -41,11 +41,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import frontmatter
 import yaml
 from kehila.content import classify, iter_markdown
 from kehila.fileio import atomic_write, locked
-from kehila.model import Item, ItemError, slugify
+from kehila.model import Item, ItemError, parse_front_matter, slugify
 
 log = logging.getLogger("kehila.harvest.store")
 
@@ -257,11 +256,11 @@ def _with_digest(item: Item, digest: str) -> str:
 def _raw_id(text: str) -> str | None:
     """The ``id`` of a file the model rejects, even when its YAML no longer parses."""
     try:
-        meta = frontmatter.loads(text).metadata
+        meta = parse_front_matter(text)[0]
     except (yaml.YAMLError, ValueError, TypeError):
         match = _ID_LINE.search(text.split("\n---", 1)[0])
         return match.group(1).strip().strip("'\"") if match else None
-    value = meta.get("id") if isinstance(meta, dict) else None
+    value = meta.get("id")
     return value if isinstance(value, str) and value else None
 
 

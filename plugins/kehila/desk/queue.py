@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..content import iter_markdown, load_catalog
+from ..content import build_catalog, iter_markdown
 from ..model import Item, ItemError, content_digest, parse_front_matter
 from .duplicates import DEFAULT_THRESHOLD, DuplicatePair, find_duplicates
 from .edit import DeskError
@@ -55,12 +55,13 @@ class Desk:
         """Read every item under ``content_dir``; paths in messages start with that folder."""
         if not content_dir.is_dir():
             raise DeskError(f"content folder not found: {content_dir}")
-        label = content_dir.as_posix()
-        catalog = load_catalog(content_dir, label=label)
+        # Each file is read once: the catalog and the raw front matter come from the same text.
+        documents = list(iter_markdown(content_dir, label=content_dir.as_posix()))
+        catalog = build_catalog(documents)
         valid = {item.path: item for item in catalog.items}
         errors = {error.path: error for error in catalog.errors}
         entries = []
-        for path, text in iter_markdown(content_dir, label=label):
+        for path, text in documents:
             if path not in catalog.item_paths:
                 continue
             entries.append(Entry(path, _raw_meta(text), valid.get(path), errors.get(path)))
