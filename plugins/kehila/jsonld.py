@@ -91,16 +91,7 @@ class _Builder:
         return data
 
     def story(self, item: Item, url: str) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "@context": CONTEXT,
-            "@type": "Article",
-            "headline": item.title,
-            "url": url,
-            "datePublished": item.date.isoformat(),
-            "inLanguage": item.language,
-            "keywords": list(item.tags),
-            "publisher": {"@type": "Organization", "name": self.site_name},
-        }
+        data = self._article("Article", item, url)
         if item.author:
             data["author"] = _person(item.author)
         if item.quote:
@@ -117,24 +108,28 @@ class _Builder:
         return data
 
     def newsletter(self, item: Item, url: str) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "@context": CONTEXT,
-            "@type": "BlogPosting",
-            "headline": item.title,
-            "url": url,
-            "mainEntityOfPage": url,
-            "datePublished": item.date.isoformat(),
-            "dateModified": item.date.isoformat(),
-            "inLanguage": item.language,
-            "keywords": list(item.tags),
-            "author": {"@type": "Organization", "name": self.site_name},
-            "publisher": {"@type": "Organization", "name": self.site_name},
-        }
+        data = self._article("BlogPosting", item, url)
+        data["mainEntityOfPage"] = url
+        data["dateModified"] = data["datePublished"]
+        data["author"] = data["publisher"]
         if item.summary:
             data["description"] = item.summary
         if item.issue is not None:
             data["position"] = item.issue
         return data
+
+    def _article(self, type_: str, item: Item, url: str) -> dict[str, Any]:
+        """What stories and newsletter issues have in common: an article published by the hub."""
+        return {
+            "@context": CONTEXT,
+            "@type": type_,
+            "headline": item.title,
+            "url": url,
+            "datePublished": item.date.isoformat(),
+            "inLanguage": item.language,
+            "keywords": list(item.tags),
+            "publisher": {"@type": "Organization", "name": self.site_name},
+        }
 
     def breadcrumbs(self, spec: PageSpec) -> dict[str, Any]:
         trail = [*spec.crumbs, (spec.title, spec.src_uri)]
