@@ -9,9 +9,11 @@ an ordinary page: its text could be an unpublished item, and publishing it would
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import frontmatter
 import yaml
@@ -128,6 +130,22 @@ def iter_markdown(content_dir: Path, *, label: str | None = None) -> Iterator[tu
             full = Path(root, name)
             rel = full.relative_to(content_dir).as_posix()
             yield f"{label}/{rel}" if label else rel, full.read_text(encoding="utf-8")
+
+
+def resolve_file_link(from_path: str, url: str) -> tuple[str, str] | None:
+    """Where a relative link to a Markdown file in the file ``from_path`` leads.
+
+    Returns the linked file's path (in the same form as ``from_path``, ``%``-escapes decoded) and
+    the ``#fragment`` part (``""`` when there is none), or ``None`` for every other link: absolute
+    URLs, site-absolute paths, anchors and links to anything but a ``.md`` file.
+    """
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    if not parts.path.endswith(".md"):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), unquote(parts.path)))
+    return resolved, f"#{parts.fragment}" if parts.fragment else ""
 
 
 def load_catalog(content_dir: Path, *, label: str | None = None) -> Catalog:

@@ -36,7 +36,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .content import Catalog, TagNames
+from .content import Catalog, TagNames, resolve_file_link
 from .model import Item, slugify
 
 KIND_SECTIONS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
@@ -530,14 +530,13 @@ class Hub:
         """
         if ".md" not in markdown or not item.path:
             return markdown
-        base = posixpath.dirname(item.path)
         prefix = self.options.content_label.rstrip("/") + "/"
 
         def target_for(url: str) -> str | None:
-            path, hash_, fragment = url.partition("#")
-            if urlsplit(path).scheme or path.startswith("/") or not path.endswith(".md"):
+            found = resolve_file_link(item.path, url)
+            if found is None:
                 return url
-            resolved = posixpath.normpath(posixpath.join(base, path))
+            resolved, fragment = found
             linked = self._items_by_path.get(resolved)
             if linked is not None:
                 if not linked.is_public or not self.enabled(linked.kind):
@@ -547,8 +546,7 @@ class Hub:
                 new = resolved[len(prefix) :]
             else:
                 return url
-            rel = posixpath.relpath(new, posixpath.dirname(src_uri) or ".")
-            return rel + hash_ + fragment
+            return posixpath.relpath(new, posixpath.dirname(src_uri) or ".") + fragment
 
         def inline(match: re.Match[str]) -> str:
             target = target_for(match["url"])

@@ -58,3 +58,13 @@ def test_a_broken_tag_names_file_fails_a_strict_build(demo_project: Path, caplog
     with caplog.at_level(logging.WARNING), pytest.raises(Abort):
         build(demo_project, strict=True)
     assert "content/.kehila/tags.yml: not valid YAML" in caplog.text
+
+
+def test_file_links_resolve_alike_for_the_hub_and_check() -> None:
+    from kehila.content import resolve_file_link
+
+    item = "content/stories/a.md"
+    assert resolve_file_link(item, "../questions/b%20c.md#x") == ("content/questions/b c.md", "#x")
+    assert resolve_file_link(item, "d.md") == ("content/stories/d.md", "")
+    for other in ("https://e.example/x.md", "/abs.md", "#top", "../img.png", "mailto:a@b.c"):
+        assert resolve_file_link(item, other) is None, other

@@ -20,12 +20,10 @@ Three kinds of problem are reported, one line each, in the form ``<path>: <probl
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from ..content import TAG_NAMES_FILE, TagNames
+from ..content import TAG_NAMES_FILE, TagNames, resolve_file_link
 from ..content import load_tag_names as read_tag_names
 from ..model import Item
 from .queue import Desk
@@ -84,14 +82,10 @@ def check_links(desk: Desk) -> list[Problem]:
         assert item.path is not None
         texts = [item.body, *(answer.body for answer in item.answers)]
         for target in (t for text in texts for t in _links(text)):
-            parts = urlsplit(target)
-            if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            found = resolve_file_link(item.path, target)
+            if found is None:
                 continue
-            if not parts.path.endswith(".md"):
-                continue
-            resolved = posixpath.normpath(
-                posixpath.join(posixpath.dirname(item.path), unquote(parts.path))
-            )
+            resolved = found[0]
             shown = f"link to '{target}'"
             if not resolved.startswith(root.rstrip("/") + "/") and root != ".":
                 problems.append(Problem(item.path, f"{shown} points outside {root}/"))
