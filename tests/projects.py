@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,29 @@ def write_project(
     path = root / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+#: A hook that waits for Kehila's page workers before MkDocs reads the first page, so that every
+#: item page of a build with ``workers: N`` really comes from a worker (``kehila/render.py``).
+WAIT_FOR_WORKERS = """
+from mkdocs.plugins import event_priority
+
+@event_priority(-200)
+def on_nav(nav, config, files):
+    config.plugins["kehila"].renderer.wait(timeout=120)
+"""
+
+
+def add_hooks(root: Path, *hooks: str) -> None:
+    """Add MkDocs hooks (Python source) to the project's ``mkdocs.yml``."""
+    path = root / "mkdocs.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config.setdefault("hooks", [])
+    for source in hooks:
+        name = f"hook{len(config['hooks'])}.py"
+        (root / name).write_text(textwrap.dedent(source), encoding="utf-8")
+        config["hooks"].append(name)
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def harvest(project: Path, *args: str) -> Result:

@@ -104,6 +104,20 @@ class PositiveInt(c.Type):
         return super().run_validation(value)
 
 
+class Count(c.Type):
+    """A whole number, zero included (worker processes)."""
+
+    def __init__(self) -> None:
+        super().__init__(int)
+
+    def run_validation(self, value: object) -> int:
+        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+            raise base.ValidationError(
+                f"Expected a whole number (0 or more) but received: {value!r}"
+            )
+        return super().run_validation(value)
+
+
 def _check_format(value: str, placeholders: dict[str, object], allowed: str) -> None:
     try:
         value.format(**placeholders)
@@ -180,3 +194,8 @@ class KehilaConfig(base.Config):
     # Search: Kehila's chunked static search index and header search box (see the README's
     # "Search and scale"); for small hubs, list Material's `search` plugin instead.
     search = c.Type(bool, default=True)
+
+    # Building: worker processes that convert item pages on the machine's other cores while
+    # MkDocs works through its pages (see render.py). Unset: one fewer than the CPUs (at most 4)
+    # for hubs of 200 item pages or more; 0: every page in MkDocs' own process.
+    workers = c.Optional(Count())

@@ -135,16 +135,7 @@ class PageSpec:
         :attr:`fast_markdown`; ``None`` if a marker went missing or was repeated (an item's
         Markdown swallowed it, e.g. an unclosed code fence): convert :attr:`markdown` instead.
         """
-        if not self.fragments:
-            return html
-        parts = _MARKER.split(html)
-        if parts[1::2] != [str(n) for n in range(len(self.fragments))]:
-            return None
-        out = parts[0::2]
-        for number, fragment in enumerate(self.fragments):
-            # md_in_html's attribute has no meaning outside Markdown (see Hub._render).
-            out[number] += fragment.replace(" markdown>", ">")
-        return "".join(out)
+        return finish_html(html, self.fragments)
 
     @property
     def language(self) -> str | None:
@@ -170,6 +161,24 @@ class Rendered(NamedTuple):
 #: hold one (a rebuild under ``serve`` compares pages of the same process).
 _NONCE = secrets.token_hex(6)
 _MARKER = re.compile(rf"<!--kehila-{_NONCE}-(\d+)-->")
+#: What a page worker needs to recognise this process's markers (see ``render.py``).
+MARKER_PATTERN = _MARKER.pattern
+
+
+def finish_html(
+    html: str, fragments: tuple[str, ...], marker: re.Pattern[str] = _MARKER
+) -> str | None:
+    """``html`` with the n-th marker replaced by ``fragments[n]`` (see :meth:`PageSpec.finish`)."""
+    if not fragments:
+        return html
+    parts = marker.split(html)
+    if parts[1::2] != [str(n) for n in range(len(fragments))]:
+        return None
+    out = parts[0::2]
+    for number, fragment in enumerate(fragments):
+        # md_in_html's attribute has no meaning outside Markdown (see Hub._render).
+        out[number] += fragment.replace(" markdown>", ">")
+    return "".join(out)
 
 
 @dataclass

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nh3
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -23,11 +20,14 @@ from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from .rebuild import Rebuilds
+from .render import HubPage, PageRenderer
+from .sanitize import sanitize_page_html
 from .search import HubSearch
 
 if TYPE_CHECKING:
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
 
 log = get_plugin_logger(__name__)
@@ -55,9 +55,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.ledger: Ledger | None = None
         self.search = HubSearch()
         self.rebuilds = Rebuilds()
+        self.renderer = PageRenderer()
+        self.dirty = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
+        self.dirty = dirty
         self.search.on_startup(command=command, dirty=dirty)
         self.rebuilds.on_startup(command=command, dirty=dirty)
 
@@ -121,7 +124,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
             content = spec.fast_markdown if spec.fast_markdown is not None else spec.markdown
-            files.append(File.generated(config, spec.src_uri, content=content, inclusion=inclusion))
+            file = File.generated(config, spec.src_uri, content=content, inclusion=inclusion)
+            files.append(file)
+            if inclusion is not InclusionLevel.UNDEFINED:
+                # Never in the nav, so MkDocs would give it a plain Page; this one may arrive
+                # converted by a worker (see render.py).
+                HubPage(file, config, self.renderer)
             self.pages_by_uri[spec.src_uri] = spec
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
@@ -130,14 +138,31 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.rebuilds.skip_unchanged(files, self.pages_by_uri, config)
         return files
 
+    # Run last, when the files are final: the workers resolve links against them.
+    @event_priority(-100)
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
+        if not self.config.enabled:
+            return
+        pages = [
+            (file, spec.fragments, spec.harvested)
+            for file in files.documentation_pages()
+            if isinstance(file.page, HubPage)
+            and (spec := self.pages_by_uri.get(file.src_uri)) is not None
+            # Under --dirty, MkDocs only converts the pages that changed.
+            and (not self.dirty or file.is_modified())
+        ]
+        self.renderer.start(pages, files, config, workers=self.config.workers)
+
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
-        if spec is not None and spec.fragments:
+        prepared = page.prepared_html if isinstance(page, HubPage) else None
+        if spec is not None and spec.fragments and prepared is None:
             html = self._finish(html, spec, page, config, files)
         self.search.on_page_content(html, page, spec.item if spec and not spec.draft else None)
-        if spec is None or not spec.harvested:
+        if spec is None or not spec.harvested or html is prepared:
+            # A worker finished (and sanitised) the page, and no other plugin changed it since.
             return html
         # Harvested text was sanitised before it reached content/, but Markdown can still turn
         # text into markup (entities, links). Cleaning the rendered HTML makes that impossible.
@@ -172,6 +197,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.search.on_env(config)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.renderer.close()
         self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
@@ -180,6 +206,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         text = self.ledger.dumps()
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             atomic_write(path, text)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self.renderer.close()
+
+    def on_shutdown(self) -> None:
+        self.renderer.close()
 
     def _add_ledger_pages(self, files: Files, config: MkDocsConfig) -> None:
         """Old URLs of items: a redirect to the new URL, or a "removed" page (never a 404)."""
@@ -261,56 +293,6 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if not problem.startswith("file not found"):
                 log.warning(f"{shown}: {problem}")
         return names
-
-
-#: Markup that generated pages use; everything else in harvested pages is removed.
-_ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "lang", "dir", "title"},
-    "a": {"href", "rel", "hreflang"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    "time": {"datetime"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan"},
-    "ol": {"start"},
-    "code": {"data-lang"},
-}
-_ALLOWED_TAGS = nh3.ALLOWED_TAGS | {
-    "section", "article", "figure", "figcaption", "time", "span", "div", "details", "summary",
-    "mark",
-}  # fmt: skip
-
-
-def sanitize_page_html(html: str) -> str:
-    """Remove anything that could run script from a page's rendered content.
-
-    Images from other hosts lose their ``src`` (the ``alt`` text stays): a stranger's image is a
-    tracking pixel that tells them who reads the hub, so a visitor's browser never fetches one.
-    """
-    # The image filter is a Python call per attribute: only pages with an image need it.
-    return _cleaner(images=_IMG_TAG.search(html) is not None).clean(html)
-
-
-_IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
-
-
-@functools.cache
-def _cleaner(*, images: bool) -> nh3.Cleaner:
-    return nh3.Cleaner(
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-        attribute_filter=_local_images_only if images else None,
-    )
-
-
-def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src":
-        parts = urllib.parse.urlsplit(value.strip())
-        if parts.scheme or parts.netloc or value.strip().startswith(("//", "\\")):
-            return None
-    return value
 
 
 def _display_dir(config: MkDocsConfig) -> str:

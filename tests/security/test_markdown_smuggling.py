@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import build
-from tests.projects import write_project
+from tests.projects import WAIT_FOR_WORKERS, add_hooks, write_project
 
 from .browser_checks import visit_site
 
@@ -87,8 +87,10 @@ def _item(kind: str, number: int, *, harvested: bool) -> str:
     return "\n".join(lines)
 
 
-def _project(root: Path, *, harvested: bool) -> Path:
-    write_project(root)
+def _project(root: Path, *, harvested: bool, workers: int = 0) -> Path:
+    write_project(root, plugin={"workers": workers})
+    if workers:
+        add_hooks(root, WAIT_FOR_WORKERS)
     folders = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
     for kind, folder in folders.items():
         (root / "content" / folder).mkdir(parents=True, exist_ok=True)
@@ -98,8 +100,12 @@ def _project(root: Path, *, harvested: bool) -> Path:
     return build(root, strict=False)
 
 
-def test_harvested_markdown_cannot_become_html(tmp_path: Path, page, serve_dir, proof) -> None:
-    site = _project(tmp_path, harvested=True)
+# With workers, the item pages are converted (and sanitised) in worker processes.
+@pytest.mark.parametrize("workers", [0, 1], ids=["in-mkdocs", "in-workers"])
+def test_harvested_markdown_cannot_become_html(
+    tmp_path: Path, page, serve_dir, proof, workers: int
+) -> None:
+    site = _project(tmp_path, harvested=True, workers=workers)
     item_pages = list((site / "stories").glob("smuggle-*/index.html"))
     assert len(item_pages) == 2, "the smuggling items were not published"
     html = (item_pages[0]).read_text(encoding="utf-8")

@@ -52,8 +52,6 @@ def _threshold_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-
-
 def _error(message: str) -> None:
     # Plain click output, never re-wrapped: the message may end with a command to copy.
     click.secho(clean(f"Error: {message}"), fg="red", err=True)

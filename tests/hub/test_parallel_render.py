@@ -1,0 +1,170 @@
+"""Item pages converted in worker processes make the same site as pages converted by MkDocs.
+
+``workers: N`` hands item pages to N worker processes (``kehila/render.py``); MkDocs takes a
+page from them when it reaches it, or converts it itself if no worker has started it. The test
+projects carry a hook that waits for the workers before MkDocs starts on the pages, so every
+item page here really comes from a worker (``renderer.stats`` proves it), and the site is
+compared file by file with the same hub built with ``workers: 0``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup, Tag
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+from ..conftest import ROOT
+from ..projects import WAIT_FOR_WORKERS, add_hooks
+
+#: Kills every worker as soon as the pages are handed out: MkDocs converts them all itself.
+KILL_HOOK = """
+import multiprocessing, os, signal
+from mkdocs.plugins import event_priority
+
+@event_priority(-200)
+def on_nav(nav, config, files):
+    for child in multiprocessing.active_children():
+        if child.name.startswith("SpawnProcess"):
+            os.kill(child.pid, signal.SIGKILL)
+"""
+
+#: Another plugin changing item pages' Markdown after the workers were handed the pages.
+MARKDOWN_HOOK = """
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.startswith("questions/"):
+        return markdown + "\\n\\nAdded by another plugin.\\n"
+    return markdown
+"""
+
+#: Harvested text with a Markdown link that hides a script URL behind an entity.
+HARVESTED = """\
+---
+id: test:smuggle
+kind: qa
+status: published
+title: A harvested question with tricks
+slug: harvested-tricks
+date: 2025-05-01
+language: en
+tags: [export]
+answers:
+  - accepted: true
+    author: {name: helper}
+    body: "[entity link](jav&#x61;script:alert(3)) and <b onclick=alert(1)>bold</b>"
+source:
+  {name: forum, type: discourse, url: 'https://forum.example/t/1', harvested: 2025-05-02T00:00:00Z}
+---
+
+How do I export? [missing page](no-such-page.md) <img src=x onerror=alert(2)>
+"""
+
+
+def _project(tmp_path: Path, name: str, *, workers: int, hooks: list[str] = ()) -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    shutil.copytree(ROOT / "content", project / "content")
+    (project / "content" / "questions" / "harvested-tricks.md").write_text(HARVESTED, "utf-8")
+    # An item whose unclosed comment swallows the hub's markers: converted the slow way.
+    open_comment = project / "content" / "questions" / "2025-04-02-export-ical-feed.md"
+    open_comment.write_text(open_comment.read_text("utf-8") + "\n<!-- left open\n", "utf-8")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "kehila" in plugin:
+            plugin["kehila"] = {**(plugin["kehila"] or {}), "workers": workers}
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    add_hooks(project, *hooks)
+    return project
+
+
+def _build(project: Path, *, strict: bool = False) -> tuple[Path, dict[str, int]]:
+    config = load_config(str(project / "mkdocs.yml"), strict=strict)
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+        return Path(config.site_dir), dict(config.plugins["kehila"].renderer.stats)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    out = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            # gzip records a time in its header; what matters is what it holds.
+            out[path.relative_to(site).as_posix()] = (
+                gzip.decompress(data) if path.suffix == ".gz" else data
+            )
+    return out
+
+
+def _content(path: Path) -> Tag:
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser").select_one("article")
+
+
+def _unsafe(content: Tag) -> list[str]:
+    """Event handler attributes and script URLs left in a page's content."""
+    found = []
+    for element in content.find_all(True):
+        for name, value in element.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else value
+            if name.startswith("on") or "script:" in text.replace(" ", "").lower():
+                found.append(f"<{element.name} {name}={text!r}>")
+    return found
+
+
+def test_pages_from_workers_make_the_same_site(tmp_path: Path) -> None:
+    here, here_stats = _build(_project(tmp_path, "here", workers=0))
+    workers, stats = _build(_project(tmp_path, "workers", workers=2, hooks=[WAIT_FOR_WORKERS]))
+    assert here_stats["submitted"] == 0
+    # Every published and previewable item page came from a worker, none was converted here.
+    items = len(list((here).glob("*/*/index.html")))  # a lower bound: items sit two deep
+    assert stats["workers"] == 2 and stats["submitted"] >= 10
+    assert stats["taken"] == stats["submitted"] and stats["here"] == 0, stats
+    assert items > 0
+    expected, actual = _files(here), _files(workers)
+    assert sorted(actual) == sorted(expected)
+    different = [name for name in expected if expected[name] != actual[name]]
+    assert not different, different
+    # The worker sanitised the harvested page and finished the slow-path item the same way.
+    content = _content(workers / "questions" / "harvested-tricks" / "index.html")
+    assert "How do I export?" in content.get_text() and "bold" in content.get_text()
+    assert _unsafe(content) == []
+    slow = (workers / "questions" / "ical-subscription" / "index.html").read_text("utf-8")
+    assert "kehila-answer--accepted" in slow and "<!--kehila-" not in slow
+
+
+def test_warnings_from_workers_reach_the_build_log(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="mkdocs")
+    project = _project(tmp_path, "strict", workers=1, hooks=[WAIT_FOR_WORKERS])
+    with pytest.raises(Abort, match="warnings in strict mode"):
+        _build(project, strict=True)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("questions/harvested-tricks" in m and "'no-such-page.md'" in m for m in messages), (
+        messages
+    )
+
+
+def test_another_plugins_markdown_is_converted_here(tmp_path: Path) -> None:
+    site, stats = _build(
+        _project(tmp_path, "hook", workers=1, hooks=[WAIT_FOR_WORKERS, MARKDOWN_HOOK])
+    )
+    content = _content(site / "questions" / "harvested-tricks" / "index.html")
+    assert "Added by another plugin." in content.get_text()
+    assert _unsafe(content) == []  # and still sanitised
+    assert stats["taken"] > 0  # stories and newsletter issues still came from the worker
+
+
+def test_killed_workers_leave_the_pages_to_mkdocs(tmp_path: Path) -> None:
+    here, _ = _build(_project(tmp_path, "here", workers=0))
+    killed, stats = _build(_project(tmp_path, "killed", workers=1, hooks=[KILL_HOOK]))
+    assert stats["submitted"] > 0 and stats["here"] > 0
+    assert _files(killed) == _files(here)
