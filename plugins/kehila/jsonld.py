@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urljoin
@@ -45,6 +46,12 @@ def script_tags(data: list[dict[str, Any]]) -> str:
     return "\n".join(tags)
 
 
+@functools.lru_cache(maxsize=4096)
+def _absolute(site_url: str, path: str) -> str:
+    # Cached: every page names the home page and its section in its breadcrumbs.
+    return urljoin(site_url, path)
+
+
 class _Builder:
     def __init__(self, hub: Hub, site_url: str, site_name: str) -> None:
         self.hub = hub
@@ -52,7 +59,7 @@ class _Builder:
         self.site_name = site_name
 
     def url(self, src_uri: str) -> str:
-        return urljoin(self.site_url, self.hub.url_of(src_uri))
+        return _absolute(self.site_url, self.hub.url_of(src_uri))
 
     def item(self, item: Item, src_uri: str) -> dict[str, Any]:
         builder = {"qa": self.qa_page, "story": self.story, "newsletter": self.newsletter}

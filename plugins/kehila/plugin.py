@@ -17,7 +17,7 @@ from .config import KehilaConfig
 from .content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
 from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
-from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
+from .hub import Hub, HubError, HubOptions, PageSpec, marker_nonce, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from .rebuild import Rebuilds
 from .render import HubPage, PageRenderer
@@ -91,6 +91,15 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         documents = [
             (f"{label}/{file.src_uri}", file.content_string) for file in files.documentation_pages()
         ]
+        preview = self.is_serve and self.config.preview_pending
+        options = self._hub_options(config) if self.config.enabled else None
+        if options is not None:
+            # The workers parse the items too, meanwhile, and then take a share of the item
+            # pages' templates (not under `serve --dirty`, which renders only what changed).
+            hub = None if self.rebuilds.active else (documents, options, marker_nonce(), preview)
+            self.renderer.start(
+                config, workers=self.config.workers, documents=len(documents), hub=hub
+            )
         catalog = build_catalog(documents, cache=self.rebuilds.catalog_cache())
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
@@ -103,10 +112,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             # A warning, so that `mkdocs build --strict` fails and a plain build skips the item.
             log.warning(str(error))
 
-        self.hub = self.rebuilds.hub(catalog, self._hub_options(config))
+        assert options is not None
+        self.hub = hub = self.rebuilds.hub(catalog, options)
         self.pages_by_uri = {}
         try:
-            specs = self.hub.pages(preview_pending=self.is_serve and self.config.preview_pending)
+            specs = hub.pages(
+                preview_pending=preview,
+                render_items=lambda requests: self.renderer.render_items(hub, requests),
+            )
         except HubError as exc:
             raise PluginError(str(exc)) from None
         for spec in specs:
@@ -151,7 +164,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             # Under --dirty, MkDocs only converts the pages that changed.
             and (not self.dirty or file.is_modified())
         ]
-        self.renderer.start(pages, files, config, workers=self.config.workers)
+        self.renderer.convert_ahead(pages, files, config)
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -24,16 +24,22 @@ import multiprocessing
 import os
 import pickle
 import re
+import tempfile
 from concurrent import futures
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import markdown
+from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
-from .hub import MARKER_PATTERN, finish_html
+from .content import build_catalog
+from .hub import MARKER_PATTERN, Hub, HubOptions, ItemPage, Rendered, finish_html, use_marker_nonce
 from .sanitize import sanitize_page_html
 
 if TYPE_CHECKING:
@@ -46,11 +52,16 @@ log = logging.getLogger(__name__)
 
 #: Pages per task: a few tens of milliseconds of work, so that MkDocs never waits long for one.
 CHUNK = 16
+#: Item pages per task of rendering templates (a page's template is quicker than converting it).
+ITEM_CHUNK = 32
 #: With ``workers`` left to its default, smaller hubs are converted in MkDocs' own process:
 #: starting a worker costs more than it saves.
 AUTO_MIN_PAGES = 200
-#: The most workers the default asks for: each holds a copy of the site's file list.
+#: The most workers the default asks for: each holds a copy of the hub.
 AUTO_MAX_WORKERS = 4
+#: ``False``: MkDocs' process waits for the workers' results instead of doing the work no
+#: worker has started (for tests that must see the workers' output on every page).
+SHARE = True
 
 
 def default_workers() -> int:
@@ -60,6 +71,11 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return max(0, min(cpus - 1, AUTO_MAX_WORKERS))
+
+
+#: What a worker needs to build the same hub as the build: the ``(path, text)`` of every
+#: Markdown file, the hub's options, the build's marker nonce and whether drafts are previewed.
+HubSetup = tuple[list[tuple[str, str]], HubOptions, str, bool]
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,60 @@ class Prepared:
     records: list[logging.LogRecord]
 
 
+class Converter:
+    """Converts pages exactly as ``Page.render`` does, with one Markdown instance for all.
+
+    MkDocs creates a new ``Markdown`` for every page, and with it every extension and its
+    configuration again: a sixth of the time an item page takes. Python-Markdown converts any
+    number of documents with one instance (``reset()`` between them); MkDocs' own per-page
+    processors (links made relative and checked, anchors, the title) are registered anew for
+    each page. With a MkDocs that lacks those processors, every page goes to ``Page.render``.
+    """
+
+    def __init__(self, config: Any) -> None:
+        self._config = config
+        self._md: markdown.Markdown | None = None
+
+    def render(self, page: Page, files: Files) -> None:
+        config = self._config
+        if not _MKDOCS_PROCESSORS:
+            Page.render(page, config, files)
+            return
+        md = self._md
+        if md is None:
+            md = markdown.Markdown(
+                extensions=config["markdown_extensions"],
+                extension_configs=config["mdx_configs"] or {},
+            )
+        else:
+            md.reset()
+        self._md = None  # if converting fails half-way, the next page starts afresh
+        raw_html = mkdocs_pages._RawHTMLPreprocessor()
+        anchors = mkdocs_pages._ExtractAnchorsTreeprocessor(page.file, files, config)
+        links = mkdocs_pages._RelativePathTreeprocessor(page.file, files, config)
+        title = mkdocs_pages._ExtractTitleTreeprocessor()
+        for processor in (raw_html, anchors, links, title):
+            processor._register(md)
+        page.content = md.convert(page.markdown or "")
+        self._md = md
+        page.toc = get_toc(getattr(md, "toc_tokens", []))
+        page._title_from_render = title.title
+        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
+        if mkdocs_pages.log.getEffectiveLevel() > logging.DEBUG:
+            page.links_to_anchors = links.links_to_anchors
+
+
+_MKDOCS_PROCESSORS = all(
+    hasattr(mkdocs_pages, name)
+    for name in (
+        "_RawHTMLPreprocessor",
+        "_ExtractAnchorsTreeprocessor",
+        "_RelativePathTreeprocessor",
+        "_ExtractTitleTreeprocessor",
+    )
+)
+
+
 class HubPage(Page):
     """An item's page, which a worker may already have converted (see :class:`PageRenderer`)."""
 
@@ -111,7 +181,7 @@ class HubPage(Page):
         prepared, self._prepared = self._prepared, None
         # Another plugin's on_page_markdown may have changed the Markdown: convert it here.
         if prepared is None or prepared.html is None or self.markdown != prepared.markdown:
-            super().render(config, files)
+            self._renderer.convert(self, config, files)
             return
         for record in prepared.records:
             logging.getLogger(record.name).handle(record)
@@ -134,12 +204,20 @@ class _Slot:
 
 
 class PageRenderer:
-    """Worker processes converting :class:`HubPage` pages ahead of MkDocs (see module doc)."""
+    """Worker processes working ahead of MkDocs on item pages (see the module's doc).
+
+    :meth:`start` (``on_files``) starts them; each parses the items for itself, while MkDocs'
+    process does the same, and then :meth:`render_items` shares the item pages' templates
+    between both. :meth:`convert_ahead` (``on_nav``) hands them the pages to convert.
+    """
 
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
+        self._hub_setup = False
         self._slots: dict[str, _Slot] = {}
-        self.stats = {"workers": 0, "submitted": 0, "taken": 0, "here": 0}
+        self._converter: Converter | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self.stats = dict.fromkeys(("workers", "submitted", "taken", "here", "rendered"), 0)
 
     @property
     def active(self) -> bool:
@@ -147,52 +225,104 @@ class PageRenderer:
 
     def start(
         self,
-        pages: Iterable[tuple[File, tuple[str, ...], bool]],
-        files: Files,
         config: MkDocsConfig,
         *,
         workers: int | None,
+        documents: int,
+        hub: HubSetup | None = None,
     ) -> None:
-        """Hand ``pages`` (file, HTML fragments, harvested) to workers, in this order.
+        """Start the workers for a build of a content folder of ``documents`` Markdown files.
 
-        ``workers=None`` picks :func:`default_workers` for hubs of :data:`AUTO_MIN_PAGES` pages
-        or more; ``0`` converts every page in this process.
+        ``workers=None`` picks :func:`default_workers` for hubs of :data:`AUTO_MIN_PAGES` files
+        or more; ``0`` does everything in this process. With ``hub`` (the documents, options,
+        marker nonce and preview flag of this build's :class:`~kehila.hub.Hub`), the workers
+        build the same hub, so that :meth:`render_items` can share the templates' work.
         """
         self.close()
-        self.stats = {"workers": 0, "submitted": 0, "taken": 0, "here": 0}
-        jobs = [
-            Job(file.src_uri, file.content_string, fragments, harvested)
-            for file, fragments, harvested in pages
-        ]
+        self.stats = dict.fromkeys(self.stats, 0)
         count = default_workers() if workers is None else workers
-        if workers is None and len(jobs) < AUTO_MIN_PAGES:
+        if workers is None and documents < AUTO_MIN_PAGES:
             count = 0
-        if not jobs or count <= 0 or config.plugins.events["page_read_source"]:
+        if count <= 0:
             return
         settings = _settings(config)
-        table = [(f.src_uri, f.dest_uri, f.url, f.inclusion) for f in files]
         try:
-            pickle.dumps(settings)
-        except Exception as exc:  # an extension configured with an object that cannot travel
-            log.debug(f"Item pages are converted in this process: {exc}")
+            pickle.dumps((settings, hub[1] if hub else None))  # the documents are plain text
+        except Exception as exc:  # e.g. an extension configured with an object that cannot travel
+            log.debug(f"Item pages are rendered and converted in this process: {exc}")
             return
         level = logging.getLogger("mkdocs").getEffectiveLevel()
-        count = min(count, -(-len(jobs) // CHUNK))
         self._executor = ProcessPoolExecutor(
             max_workers=count,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(settings, table, level),
+            initargs=(settings, level, hub),
         )
+        # Processes start on demand: start them now, so that they parse while this one does.
+        for _ in range(count):
+            self._executor.submit(int)
+        self._hub_setup = hub is not None
+        self.stats["workers"] = count
+
+    def render_items(self, hub: Hub, requests: list[ItemPage]) -> list[Rendered]:
+        """``hub.render_items(requests)``, shared with the workers: they take the last pages
+        first, this process the first ones, and each chunk is done once, by whoever gets it."""
+        if self._executor is None or not self._hub_setup:
+            return hub.render_items(requests)
+        chunks = [requests[i : i + ITEM_CHUNK] for i in range(0, len(requests), ITEM_CHUNK)]
+        starts = range(0, len(requests), ITEM_CHUNK)
+        submitted = {
+            first: self._executor.submit(_render_items, first, [r.item.id for r in chunk])
+            for first, chunk in reversed(list(zip(starts, chunks, strict=True)))
+        }
+        out: list[Rendered] = []
+        for first, chunk in zip(starts, chunks, strict=True):
+            future = submitted[first]
+            result = None if SHARE and future.cancel() else _result(future)
+            if result is None:
+                out += hub.render_items(chunk)
+            else:
+                out += result
+                self.stats["rendered"] += len(chunk)
+        return out
+
+    def convert_ahead(
+        self,
+        pages: Iterable[tuple[File, tuple[str, ...], bool]],
+        files: Files,
+        config: MkDocsConfig,
+    ) -> None:
+        """Hand ``pages`` (file, HTML fragments, harvested) to the workers, in this order."""
+        self._slots.clear()
+        if self._executor is None or config.plugins.events["page_read_source"]:
+            return
+        jobs = [
+            Job(file.src_uri, file.content_string, fragments, harvested)
+            for file, fragments, harvested in pages
+        ]
+        if not jobs:
+            return
+        # The site's file list goes once to a file that every worker reads (a task holds its
+        # name), rather than with each task.
+        self._folder = tempfile.TemporaryDirectory(prefix="kehila-")
+        table = Path(self._folder.name) / "files.pickle"
+        rows = [(f.src_uri, f.dest_uri, f.url, f.inclusion) for f in files]
+        table.write_bytes(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
         # Workers start from the last page and MkDocs from the first: MkDocs converts the
         # pages no worker has started, and never waits until both meet.
         for first in reversed(range(0, len(jobs), CHUNK)):
             chunk = jobs[first : first + CHUNK]
-            future = self._executor.submit(_convert, chunk)
+            future = self._executor.submit(_convert, str(table), chunk)
             for position, job in enumerate(chunk):
                 self._slots[job.src_uri] = _Slot(future, position)
-        self.stats.update(workers=count, submitted=len(jobs))
-        log.debug(f"Converting {len(jobs)} item pages in {count} worker processes")
+        self.stats["submitted"] = len(jobs)
+        log.debug(f"Converting {len(jobs)} item pages in {self.stats['workers']} workers")
+
+    def convert(self, page: Page, config: MkDocsConfig, files: Files) -> None:
+        """Convert ``page`` here (see :class:`Converter`)."""
+        if self._converter is None or self._converter._config is not config:
+            self._converter = Converter(config)
+        self._converter.render(page, files)
 
     def take(self, src_uri: str) -> Prepared | None:
         """The page as a worker converted it, or ``None``: MkDocs converts it here."""
@@ -200,18 +330,10 @@ class PageRenderer:
         if slot is None:
             return None
         # A chunk that no worker has started yet is converted here: nobody waits for it.
-        if slot.future.cancel():
-            self.stats["here"] += 1
-            return None
-        try:
-            results = slot.future.result()
-        except Exception as exc:  # the worker died (killed, out of memory): carry on here
-            self.stats["here"] += 1
-            if not getattr(self, "_warned", False):
-                self._warned = True
-                log.info(f"A page worker stopped ({exc!r}); converting item pages here instead")
-            return None
-        prepared, results[slot.position] = results[slot.position], None
+        results = None if SHARE and slot.future.cancel() else _result(slot.future)
+        prepared = None
+        if results is not None:
+            prepared, results[slot.position] = results[slot.position], None
         self.stats["here" if prepared is None else "taken"] += 1
         return prepared
 
@@ -223,9 +345,22 @@ class PageRenderer:
     def close(self) -> None:
         """Stop the workers (pages not yet taken are dropped)."""
         self._slots.clear()
+        self._converter = None
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+
+def _result(future: Future[Any]) -> Any:
+    """A worker's result; ``None`` if the worker failed or died (the work is done here)."""
+    try:
+        return future.result()
+    except Exception as exc:  # a worker killed or out of memory: carry on in this process
+        log.info(f"A Kehila worker stopped ({exc!r}); its pages are done in MkDocs' process")
+        return None
 
 
 class _Settings(dict[str, Any]):
@@ -266,9 +401,12 @@ def _settings(config: MkDocsConfig) -> _Settings:
 
 class _Worker:
     settings: _Settings
-    files: Files
+    converter: Converter
     marker: re.Pattern[str]
     records: list[logging.LogRecord] = []
+    files: tuple[str, Files] | None = None
+    hub: Hub | None = None
+    item_pages: list[ItemPage] = []
 
 
 class _Capture(logging.Handler):
@@ -281,30 +419,56 @@ class _Capture(logging.Handler):
         _Worker.records.append(record)
 
 
-def _start_worker(settings: _Settings, table: list[tuple[Any, ...]], level: int) -> None:
+def _start_worker(settings: _Settings, level: int, hub: HubSetup | None) -> None:
     _Worker.settings = settings
     _Worker.marker = re.compile(settings["marker"])
-    udu = settings["use_directory_urls"]
-    files = []
-    for src_uri, dest_uri, url, inclusion in table:
-        file = File(src_uri, None, "", udu, dest_uri=dest_uri, inclusion=inclusion)
-        file.url = url
-        files.append(file)
-    _Worker.files = Files(files)
+    _Worker.converter = Converter(settings)
     root = logging.getLogger()
     root.handlers[:] = [_Capture()]
     root.setLevel(level)
     logging.getLogger("mkdocs").setLevel(level)
+    if hub is not None:
+        # The same hub as the build's: same documents, options and markers.
+        documents, options, nonce, preview_pending = hub
+        use_marker_nonce(nonce)
+        _Worker.hub = Hub(build_catalog(documents), options)
+        _Worker.item_pages = _Worker.hub.item_pages(preview_pending=preview_pending)
 
 
-def _convert(jobs: list[Job]) -> list[Prepared | None]:
-    return [_convert_one(job) for job in jobs]
+def _files(table: str) -> Files:
+    """The build's file list, read once from the file the build wrote."""
+    if _Worker.files is None or _Worker.files[0] != table:
+        udu = _Worker.settings["use_directory_urls"]
+        files = []
+        for src_uri, dest_uri, url, inclusion in pickle.loads(Path(table).read_bytes()):
+            file = File(src_uri, None, "", udu, dest_uri=dest_uri, inclusion=inclusion)
+            file.url = url
+            files.append(file)
+        _Worker.files = (table, Files(files))
+    return _Worker.files[1]
 
 
-def _convert_one(job: Job) -> Prepared | None:
+def _render_items(first: int, ids: list[str]) -> list[Rendered] | None:
+    """Templates of item pages ``first`` to ``first + len(ids)`` rendered; ``None`` if this
+    worker's hub does not have those very items there (the build renders them itself)."""
+    requests = _Worker.item_pages[first : first + len(ids)]
+    if _Worker.hub is None or [r.item.id for r in requests] != ids:
+        return None
+    try:
+        return _Worker.hub.render_items(requests)
+    except Exception:
+        return None
+
+
+def _convert(table: str, jobs: list[Job]) -> list[Prepared | None]:
+    files = _files(table)
+    return [_convert_one(job, files) for job in jobs]
+
+
+def _convert_one(job: Job, files: Files) -> Prepared | None:
     """``job``'s page converted as MkDocs would; ``None`` if that failed (MkDocs will try again
     in its own process, and report the error as it always does)."""
-    settings, files = _Worker.settings, _Worker.files
+    settings = _Worker.settings
     file = files.get_file_from_path(job.src_uri)
     if file is None:
         return None
@@ -313,7 +477,7 @@ def _convert_one(job: Job) -> Prepared | None:
     try:
         page.markdown, page.meta = get_data(job.content)
         markdown = page.markdown
-        page.render(settings, files)  # type: ignore[arg-type]
+        _Worker.converter.render(page, files)
         html = finish_html(page.content or "", job.fragments, _Worker.marker)
         if html is not None and job.harvested:
             html = sanitize_page_html(html)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import queue
+import threading
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -57,7 +60,13 @@ class LocalIndex:
 
 
 class WorkerIndex:
-    """The index in a child process, fed through a pipe."""
+    """The index in a child process, fed through a pipe.
+
+    The worker runs at a lower priority than the build: while MkDocs converts pages, the
+    machine's other cores go to the page workers (``kehila/render.py``) first, and the indexer
+    catches up while MkDocs puts pages into the theme's templates. A thread sends the pages, so
+    the build never waits for the indexer to take one (pages wait in memory instead).
+    """
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -68,19 +77,37 @@ class WorkerIndex:
         self._process.start()
         child.close()
         self._pending = False
+        self._outbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
+        self._send_error: OSError | None = None
+        self._sender = threading.Thread(target=self._send_all, name="kehila-search-send")
+        self._sender.daemon = True
+        self._sender.start()
+
+    def _send_all(self) -> None:
+        while (message := self._outbox.get()) is not None:
+            if self._send_error is None:
+                try:
+                    self._conn.send(message)
+                except OSError as exc:
+                    self._send_error = exc
+
+    def _send(self, command: str, value: Any) -> None:
+        if self._send_error is not None:
+            raise SearchIndexError(f"the search indexer stopped unexpectedly: {self._send_error}")
+        self._outbox.put((command, value))
 
     @property
     def alive(self) -> bool:
         return self._process.is_alive()
 
     def add(self, **fields: Any) -> None:
-        self._conn.send(("add", fields))
+        self._send("add", fields)
 
     def retain(self, keys: set[str]) -> None:
-        self._conn.send(("retain", keys))
+        self._send("retain", keys)
 
     def reset(self) -> None:
-        self._conn.send(("reset", None))
+        self._send("reset", None)
 
     def write(
         self, folder: Path, *, kinds: dict[str, str], wait: bool = True
@@ -88,10 +115,7 @@ class WorkerIndex:
         """Write the index; with ``wait=False`` return at once (the outcome comes with the next
         call: ``serve`` shows an edited page without waiting for the index)."""
         self.finish()
-        try:
-            self._conn.send(("write", (folder, kinds)))
-        except OSError as exc:
-            raise SearchIndexError(f"the search indexer stopped unexpectedly: {exc}") from exc
+        self._send("write", (folder, kinds))
         self._pending = True
         return self.finish() if wait else None
 
@@ -112,8 +136,10 @@ class WorkerIndex:
         with contextlib.suppress(SearchIndexError):
             self.finish()
         if self._process.is_alive():
-            with contextlib.suppress(OSError):
-                self._conn.send(("stop", None))
+            self._outbox.put(("stop", None))
+        self._outbox.put(None)
+        self._sender.join(timeout=10)
+        if self._process.is_alive():
             self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.terminate()
@@ -121,6 +147,8 @@ class WorkerIndex:
 
 
 def _serve(conn: Connection) -> None:
+    with contextlib.suppress(AttributeError, OSError):  # os.nice: not on every system
+        os.nice(10)
     local = LocalIndex()
     while True:
         try:
