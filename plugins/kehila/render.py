@@ -461,6 +461,8 @@ def _render_items(first: int, ids: list[str]) -> list[Rendered] | None:
 
 
 def _convert(table: str, jobs: list[Job]) -> list[Prepared | None]:
+    # Pages are handed out once every template is rendered: the hub is no longer needed.
+    _Worker.hub, _Worker.item_pages = None, []
     files = _files(table)
     return [_convert_one(job, files) for job in jobs]
 
