@@ -90,30 +90,17 @@ class SitePath(c.Type):
         return value
 
 
-class PositiveInt(c.Type):
-    """A whole number of at least one (items per page, list lengths)."""
+class WholeNumber(c.Type):
+    """A whole number of at least ``minimum`` (items per page, list lengths, worker processes)."""
 
-    def __init__(self, default: int) -> None:
+    def __init__(self, default: int | None = None, *, minimum: int = 1) -> None:
         super().__init__(int, default=default)
+        self.minimum = minimum
 
     def run_validation(self, value: object) -> int:
-        if isinstance(value, bool) or (isinstance(value, int) and value < 1):
+        if isinstance(value, bool) or (isinstance(value, int) and value < self.minimum):
             raise base.ValidationError(
-                f"Expected a whole number of at least 1 but received: {value!r}"
-            )
-        return super().run_validation(value)
-
-
-class Count(c.Type):
-    """A whole number, zero included (worker processes)."""
-
-    def __init__(self) -> None:
-        super().__init__(int)
-
-    def run_validation(self, value: object) -> int:
-        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
-            raise base.ValidationError(
-                f"Expected a whole number (0 or more) but received: {value!r}"
+                f"Expected a whole number of at least {self.minimum} but received: {value!r}"
             )
         return super().run_validation(value)
 
@@ -137,28 +124,28 @@ class KehilaConfig(base.Config):
     # Home page
     home = c.Type(bool, default=True)
     home_title = c.Type(str, default="Community hub")
-    home_featured = PositiveInt(default=3)
-    home_latest = PositiveInt(default=5)
+    home_featured = WholeNumber(default=3)
+    home_latest = WholeNumber(default=5)
 
     # Success stories: index with cards, one page per story
     stories = c.Type(bool, default=True)
     stories_title = c.Type(str, default="Success stories")
     stories_url = SitePath(default="stories")
     stories_url_format = UrlFormat(default="stories/{slug}")
-    stories_per_page = PositiveInt(default=24)
+    stories_per_page = WholeNumber(default=24)
 
     # Wall of love: every story's quote on one page, filterable by tag
     wall = c.Type(bool, default=True)
     wall_title = c.Type(str, default="Wall of love")
     wall_url = SitePath(default="stories/wall")
-    wall_max = PositiveInt(default=200)
+    wall_max = WholeNumber(default=200)
 
     # Questions and answers: knowledge base by tag, one page per thread
     questions = c.Type(bool, default=True)
     questions_title = c.Type(str, default="Questions & answers")
     questions_url = SitePath(default="questions")
     questions_url_format = UrlFormat(default="questions/{slug}")
-    questions_per_page = PositiveInt(default=50)
+    questions_per_page = WholeNumber(default=50)
 
     # Newsletter archive: issues by year, permanent URLs from date and stored slug
     newsletter = c.Type(bool, default=True)
@@ -178,7 +165,7 @@ class KehilaConfig(base.Config):
     feeds = c.Type(bool, default=True)
     feeds_formats = c.ListOfItems(c.Choice(FEED_FORMATS), default=list(FEED_FORMATS))
     feeds_url_format = PageUrlFormat(default="feeds/{section}", placeholder="section")
-    feeds_max = PositiveInt(default=20)
+    feeds_max = WholeNumber(default=20)
 
     # Structured data (JSON-LD) in every generated page's <head>
     jsonld = c.Type(bool, default=True)
@@ -198,4 +185,4 @@ class KehilaConfig(base.Config):
     # Building: worker processes that convert item pages on the machine's other cores while
     # MkDocs works through its pages (see render.py). Unset: one fewer than the CPUs (at most 4)
     # for hubs of 200 item pages or more; 0: every page in MkDocs' own process.
-    workers = c.Optional(Count())
+    workers = c.Optional(WholeNumber(minimum=0))

@@ -37,6 +37,11 @@ def test_defaults_are_valid() -> None:
             "Expected a whole number of at least 1 but received: True",
         ),
         (
+            {"workers": -1},
+            "workers",
+            "Expected a whole number of at least 0 but received: -1",
+        ),
+        (
             {"home_latest": "five"},
             "home_latest",
             "Expected type: <class 'int'> but received: <class 'str'>",
