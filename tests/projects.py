@@ -56,17 +56,6 @@ def write_project(
     return path
 
 
-#: A hook that waits for Kehila's page workers before MkDocs reads the first page, so that every
-#: item page of a build with ``workers: N`` really comes from a worker (``kehila/render.py``).
-WAIT_FOR_WORKERS = """
-from mkdocs.plugins import event_priority
-
-@event_priority(-200)
-def on_nav(nav, config, files):
-    config.plugins["kehila"].renderer.wait(timeout=120)
-"""
-
-
 def add_hooks(root: Path, *hooks: str) -> None:
     """Add MkDocs hooks (Python source) to the project's ``mkdocs.yml``."""
     path = root / "mkdocs.yml"

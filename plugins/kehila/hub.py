@@ -170,8 +170,6 @@ class Rendered(NamedTuple):
 #: hold one (a rebuild under ``serve`` compares pages of the same process).
 _NONCE = secrets.token_hex(6)
 _MARKER = re.compile(rf"<!--kehila-{_NONCE}-(\d+)-->")
-#: What a page worker needs to recognise this process's markers (see ``render.py``).
-MARKER_PATTERN = _MARKER.pattern
 
 
 def marker_nonce() -> str:

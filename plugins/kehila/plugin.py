@@ -17,7 +17,7 @@ from .config import KehilaConfig
 from .content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
 from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
-from .hub import Hub, HubError, HubOptions, PageSpec, marker_nonce, relative_url
+from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from .rebuild import Rebuilds
 from .render import HubPage, PageRenderer
@@ -96,7 +96,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if options is not None:
             # The workers parse the items too, meanwhile, and then take a share of the item
             # pages' templates (not under `serve --dirty`, which renders only what changed).
-            hub = None if self.rebuilds.active else (documents, options, marker_nonce(), preview)
+            hub = None if self.rebuilds.active else (documents, options, preview)
             self.renderer.start(
                 config, workers=self.config.workers, documents=len(documents), hub=hub
             )

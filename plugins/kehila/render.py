@@ -23,9 +23,7 @@ import logging
 import multiprocessing
 import os
 import pickle
-import re
 import tempfile
-from concurrent import futures
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,15 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from .content import build_catalog
-from .hub import MARKER_PATTERN, Hub, HubOptions, ItemPage, Rendered, finish_html, use_marker_nonce
+from .hub import (
+    Hub,
+    HubOptions,
+    ItemPage,
+    Rendered,
+    finish_html,
+    marker_nonce,
+    use_marker_nonce,
+)
 from .sanitize import sanitize_page_html
 
 if TYPE_CHECKING:
@@ -74,8 +80,8 @@ def default_workers() -> int:
 
 
 #: What a worker needs to build the same hub as the build: the ``(path, text)`` of every
-#: Markdown file, the hub's options, the build's marker nonce and whether drafts are previewed.
-HubSetup = tuple[list[tuple[str, str]], HubOptions, str, bool]
+#: Markdown file, the hub's options and whether drafts are previewed.
+HubSetup = tuple[list[tuple[str, str]], HubOptions, bool]
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,11 @@ class Converter:
     """
 
     def __init__(self, config: Any) -> None:
-        self._config = config
+        self.config = config
         self._md: markdown.Markdown | None = None
 
     def render(self, page: Page, files: Files) -> None:
-        config = self._config
+        config = self.config
         if not _MKDOCS_PROCESSORS:
             Page.render(page, config, files)
             return
@@ -217,11 +223,8 @@ class PageRenderer:
         self._slots: dict[str, _Slot] = {}
         self._converter: Converter | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._failed = False
         self.stats = dict.fromkeys(("workers", "submitted", "taken", "here", "rendered"), 0)
-
-    @property
-    def active(self) -> bool:
-        return self._executor is not None
 
     def start(
         self,
@@ -234,12 +237,13 @@ class PageRenderer:
         """Start the workers for a build of a content folder of ``documents`` Markdown files.
 
         ``workers=None`` picks :func:`default_workers` for hubs of :data:`AUTO_MIN_PAGES` files
-        or more; ``0`` does everything in this process. With ``hub`` (the documents, options,
-        marker nonce and preview flag of this build's :class:`~kehila.hub.Hub`), the workers
-        build the same hub, so that :meth:`render_items` can share the templates' work.
+        or more; ``0`` does everything in this process. With ``hub`` (the documents, options
+        and preview flag of this build's :class:`~kehila.hub.Hub`), the workers build the same
+        hub, so that :meth:`render_items` can share the templates' work.
         """
         self.close()
         self.stats = dict.fromkeys(self.stats, 0)
+        self._failed = False
         count = default_workers() if workers is None else workers
         if workers is None and documents < AUTO_MIN_PAGES:
             count = 0
@@ -278,7 +282,7 @@ class PageRenderer:
         out: list[Rendered] = []
         for first, chunk in zip(starts, chunks, strict=True):
             future = submitted[first]
-            result = None if SHARE and future.cancel() else _result(future)
+            result = None if SHARE and future.cancel() else self._result(future)
             if result is None:
                 out += hub.render_items(chunk)
             else:
@@ -320,7 +324,7 @@ class PageRenderer:
 
     def convert(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         """Convert ``page`` here (see :class:`Converter`)."""
-        if self._converter is None or self._converter._config is not config:
+        if self._converter is None or self._converter.config is not config:
             self._converter = Converter(config)
         self._converter.render(page, files)
 
@@ -330,17 +334,22 @@ class PageRenderer:
         if slot is None:
             return None
         # A chunk that no worker has started yet is converted here: nobody waits for it.
-        results = None if SHARE and slot.future.cancel() else _result(slot.future)
+        results = None if SHARE and slot.future.cancel() else self._result(slot.future)
         prepared = None
         if results is not None:
             prepared, results[slot.position] = results[slot.position], None
         self.stats["here" if prepared is None else "taken"] += 1
         return prepared
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait until the workers have converted every page handed to them (for tests and
-        measurements: a build never needs to)."""
-        futures.wait({slot.future for slot in self._slots.values()}, timeout=timeout)
+    def _result(self, future: Future[Any]) -> Any:
+        """A worker's result; ``None`` if the worker failed or died (the work is done here)."""
+        try:
+            return future.result()
+        except Exception as exc:  # a worker killed or out of memory: carry on in this process
+            if not self._failed:  # said once, not for every page it had
+                self._failed = True
+                log.info(f"A Kehila worker stopped ({exc!r}); MkDocs' process does its pages")
+            return None
 
     def close(self) -> None:
         """Stop the workers (pages not yet taken are dropped)."""
@@ -352,15 +361,6 @@ class PageRenderer:
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
-
-
-def _result(future: Future[Any]) -> Any:
-    """A worker's result; ``None`` if the worker failed or died (the work is done here)."""
-    try:
-        return future.result()
-    except Exception as exc:  # a worker killed or out of memory: carry on in this process
-        log.info(f"A Kehila worker stopped ({exc!r}); its pages are done in MkDocs' process")
-        return None
 
 
 class _Settings(dict[str, Any]):
@@ -392,7 +392,8 @@ def _settings(config: MkDocsConfig) -> _Settings:
         repo_url=None,
         edit_uri=None,
         edit_uri_template=None,
-        marker=MARKER_PATTERN,
+        # The build's markers (see PageSpec.fast_markdown): the workers make and read the same.
+        marker_nonce=marker_nonce(),
     )
 
 
@@ -402,7 +403,6 @@ def _settings(config: MkDocsConfig) -> _Settings:
 class _Worker:
     settings: _Settings
     converter: Converter
-    marker: re.Pattern[str]
     records: list[logging.LogRecord] = []
     files: tuple[str, Files] | None = None
     hub: Hub | None = None
@@ -421,16 +421,15 @@ class _Capture(logging.Handler):
 
 def _start_worker(settings: _Settings, level: int, hub: HubSetup | None) -> None:
     _Worker.settings = settings
-    _Worker.marker = re.compile(settings["marker"])
+    use_marker_nonce(settings["marker_nonce"])
     _Worker.converter = Converter(settings)
     root = logging.getLogger()
     root.handlers[:] = [_Capture()]
     root.setLevel(level)
     logging.getLogger("mkdocs").setLevel(level)
     if hub is not None:
-        # The same hub as the build's: same documents, options and markers.
-        documents, options, nonce, preview_pending = hub
-        use_marker_nonce(nonce)
+        # The same hub as the build's: same documents and options.
+        documents, options, preview_pending = hub
         _Worker.hub = Hub(build_catalog(documents), options)
         _Worker.item_pages = _Worker.hub.item_pages(preview_pending=preview_pending)
 
@@ -480,7 +479,7 @@ def _convert_one(job: Job, files: Files) -> Prepared | None:
         page.markdown, page.meta = get_data(job.content)
         markdown = page.markdown
         _Worker.converter.render(page, files)
-        html = finish_html(page.content or "", job.fragments, _Worker.marker)
+        html = finish_html(page.content or "", job.fragments)
         if html is not None and job.harvested:
             html = sanitize_page_html(html)
     except Exception:

@@ -1,10 +1,10 @@
 """Item pages converted in worker processes make the same site as pages converted by MkDocs.
 
 ``workers: N`` hands item pages to N worker processes (``kehila/render.py``); MkDocs takes a
-page from them when it reaches it, or converts it itself if no worker has started it. The test
-projects carry a hook that waits for the workers before MkDocs starts on the pages, so every
-item page here really comes from a worker (``renderer.stats`` proves it), and the site is
-compared file by file with the same hub built with ``workers: 0``.
+page from them when it reaches it, or converts it itself if no worker has started it. Here
+MkDocs waits for the workers instead (``render.SHARE = False``), so every item page really
+comes from a worker (``renderer.stats`` proves it), and the site is compared file by file with
+the same hub built with ``workers: 0``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from ..conftest import ROOT
-from ..projects import WAIT_FOR_WORKERS, add_hooks
+from ..projects import add_hooks
 
 #: Kills every worker as soon as the pages are handed out: MkDocs converts them all itself.
 KILL_HOOK = """
@@ -148,9 +148,10 @@ def test_pages_from_workers_make_the_same_site(tmp_path: Path, monkeypatch) -> N
     assert "kehila-answer--accepted" in slow and "<!--kehila-" not in slow
 
 
-def test_warnings_from_workers_reach_the_build_log(tmp_path: Path, caplog) -> None:
+def test_warnings_from_workers_reach_the_build_log(tmp_path: Path, caplog, monkeypatch) -> None:
     caplog.set_level(logging.WARNING, logger="mkdocs")
-    project = _project(tmp_path, "strict", workers=1, hooks=[WAIT_FOR_WORKERS])
+    monkeypatch.setattr(render, "SHARE", False)
+    project = _project(tmp_path, "strict", workers=1)
     with pytest.raises(Abort, match="warnings in strict mode"):
         _build(project, strict=True)
     messages = [r.getMessage() for r in caplog.records]
@@ -159,10 +160,9 @@ def test_warnings_from_workers_reach_the_build_log(tmp_path: Path, caplog) -> No
     )
 
 
-def test_another_plugins_markdown_is_converted_here(tmp_path: Path) -> None:
-    site, stats = _build(
-        _project(tmp_path, "hook", workers=1, hooks=[WAIT_FOR_WORKERS, MARKDOWN_HOOK])
-    )
+def test_another_plugins_markdown_is_converted_here(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(render, "SHARE", False)
+    site, stats = _build(_project(tmp_path, "hook", workers=1, hooks=[MARKDOWN_HOOK]))
     content = _content(site / "questions" / "harvested-tricks" / "index.html")
     assert "Added by another plugin." in content.get_text()
     assert _unsafe(content) == []  # and still sanitised

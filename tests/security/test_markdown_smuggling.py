@@ -15,9 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kehila import render
 
 from tests.conftest import build
-from tests.projects import WAIT_FOR_WORKERS, add_hooks, write_project
+from tests.projects import write_project
 
 from .browser_checks import visit_site
 
@@ -89,8 +90,6 @@ def _item(kind: str, number: int, *, harvested: bool) -> str:
 
 def _project(root: Path, *, harvested: bool, workers: int = 0) -> Path:
     write_project(root, plugin={"workers": workers})
-    if workers:
-        add_hooks(root, WAIT_FOR_WORKERS)
     folders = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
     for kind, folder in folders.items():
         (root / "content" / folder).mkdir(parents=True, exist_ok=True)
@@ -100,11 +99,13 @@ def _project(root: Path, *, harvested: bool, workers: int = 0) -> Path:
     return build(root, strict=False)
 
 
-# With workers, the item pages are converted (and sanitised) in worker processes.
+# With workers, the item pages are rendered, converted and sanitised in worker processes
+# (MkDocs waits for them rather than doing any of those pages itself).
 @pytest.mark.parametrize("workers", [0, 1], ids=["in-mkdocs", "in-workers"])
 def test_harvested_markdown_cannot_become_html(
-    tmp_path: Path, page, serve_dir, proof, workers: int
+    tmp_path: Path, page, serve_dir, proof, workers: int, monkeypatch
 ) -> None:
+    monkeypatch.setattr(render, "SHARE", False)
     site = _project(tmp_path, harvested=True, workers=workers)
     item_pages = list((site / "stories").glob("smuggle-*/index.html"))
     assert len(item_pages) == 2, "the smuggling items were not published"
