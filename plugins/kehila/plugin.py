@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jinja2 import ChoiceLoader, DictLoader, Environment
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -20,12 +21,18 @@ from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from .rebuild import Rebuilds
-from .render import HubPage, PageRenderer
+from .render import (
+    TEMPLATES,
+    HubPage,
+    Output,
+    PageRenderer,
+    finish_output,
+    others_in_page_events,
+)
 from .sanitize import sanitize_page_html
 from .search import HubSearch
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
@@ -34,8 +41,6 @@ log = get_plugin_logger(__name__)
 
 #: Markdown extensions the generated pages rely on (HTML blocks with Markdown inside).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
-
-_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 
 #: Generated pages that a site's nav may list (all others stay out of it, as items do).
 NAV_VIEWS = frozenset({"home", "index", "wall", "tags"})
@@ -57,6 +62,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.rebuilds = Rebuilds()
         self.renderer = PageRenderer()
         self.dirty = False
+        self.nav: Navigation | None = None
+        self.templates: dict[str, str] = {}
+        """Item pages that workers write: the template each names in its front matter."""
+        self.written = _Written()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -154,6 +163,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     # Run last, when the files are final: the workers resolve links against them.
     @event_priority(-100)
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
+        self.nav = nav
         if not self.config.enabled:
             return
         pages = [
@@ -195,22 +205,72 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         page.render(config, files)
         return page.content or ""
 
+    def on_page_context(
+        self, context: dict[str, Any], /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any] | None:
+        template = self.templates.pop(page.file.src_uri, None)
+        if template is None:
+            return None
+        # A page that a worker wrote renders to nothing here, and MkDocs writes no file for it.
+        if self.renderer.written(page.file.src_uri):
+            self.written.add(page.file.src_uri)
+            template = "kehila/written.html"
+        context["kehila_template"] = template
+        return context
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
-        if spec is None:
+        if spec is None or page.file.src_uri in self.written:
             return None
-        if spec.item is not None:
-            language, direction = spec.item.language, spec.item.direction
-            output = _HTML_TAG.sub(
-                f'<html lang="{language}" dir="{direction}" class="no-js">', output, count=1
-            )
-        return output.replace("</head>", self._head_extras(spec, config) + "\n</head>", 1)
+        return finish_output(output, _language(spec), self._head_extras(spec, config))
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
         self.search.on_env(config)
+        self._write_ahead(env, config, files)
+
+    def _write_ahead(self, env: Environment, config: MkDocsConfig, files: Files) -> None:
+        """Hand the item pages to the workers to write (see ``PageRenderer.write_ahead``)."""
+        self.written.remove()
+        self.templates, self.written = {}, _Written()
+        if not self.config.enabled or self.dirty or self.nav is None:
+            return
+        if others := others_in_page_events(config, self):
+            log.debug(f"MkDocs writes the item pages itself, as these take part: {others}")
+            return
+        pages, outputs = [], []
+        # Drafts shown by `serve` are left to MkDocs, which marks them as drafts.
+        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
+            page, spec = file.page, self.pages_by_uri.get(file.src_uri)
+            if not isinstance(page, HubPage) or spec is None or page.content is None:
+                continue
+            pages.append(page)
+            outputs.append(
+                Output(
+                    src_uri=file.src_uri,
+                    markdown=page.markdown,
+                    meta=dict(page.meta),
+                    content=page.content,
+                    toc=page.toc,
+                    title=page._title_from_render,
+                    update_date=page.update_date,
+                    language=_language(spec),
+                    head=self._head_extras(spec, config),
+                )
+            )
+        if not self.renderer.write_ahead(outputs, self.nav, config, files, serve=self.is_serve):
+            return
+        # MkDocs picks a page's template before on_page_context, where the plugin learns
+        # whether a worker wrote the page: the template it picks now decides then.
+        assert env.loader is not None
+        env.loader = ChoiceLoader([DictLoader(TEMPLATES), env.loader])
+        for page in pages:
+            self.templates[page.file.src_uri] = page.meta.get("template", "main.html")
+            page.meta["template"] = "kehila/page.html"
+        self.written.install()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self.renderer.close()
+        self.written.remove()
+        self.renderer.close(wait=True)
         self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
@@ -221,9 +281,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             atomic_write(path, text)
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.written.remove()
         self.renderer.close()
 
     def on_shutdown(self) -> None:
+        self.written.remove()
         self.renderer.close()
 
     def _add_ledger_pages(self, files: Files, config: MkDocsConfig) -> None:
@@ -306,6 +368,42 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if not problem.startswith("file not found"):
                 log.warning(f"{shown}: {problem}")
         return names
+
+
+class _Written:
+    """The item pages that workers wrote. MkDocs writes no file for them and logs that each
+    "Generated empty output": not so, so while they are being written, that message is
+    dropped from MkDocs' log for these pages (and only these)."""
+
+    LOGGER = "mkdocs.commands.build"
+
+    def __init__(self) -> None:
+        self._uris: set[str] = set()
+        self._messages: set[str] = set()
+
+    def add(self, src_uri: str) -> None:
+        self._uris.add(src_uri)
+        self._messages.add(f"Page skipped: '{src_uri}'. Generated empty output.")
+
+    def __contains__(self, src_uri: object) -> bool:
+        return src_uri in self._uris
+
+    def __len__(self) -> int:
+        return len(self._uris)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self._messages
+
+    def install(self) -> None:
+        logging.getLogger(self.LOGGER).addFilter(self)
+
+    def remove(self) -> None:
+        logging.getLogger(self.LOGGER).removeFilter(self)
+
+
+def _language(spec: PageSpec) -> tuple[str, str] | None:
+    """An item page's language and direction (for ``<html>``); other pages keep the site's."""
+    return None if spec.item is None else (spec.item.language, spec.item.direction)
 
 
 def _display_dir(config: MkDocsConfig) -> str:

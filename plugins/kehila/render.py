@@ -15,14 +15,24 @@ Whatever MkDocs would do differently falls back to its ordinary path: a page who
 another plugin changed, a plugin that supplies page sources, an error in a worker, a worker
 that died. Messages logged while a worker converts a page are logged again, in order, when
 MkDocs reaches the page, so ``--strict`` counts them as if the page had been converted here.
+
+Once every page is converted (``on_env``), the workers also write item pages, again last page
+first: with a copy of the site's configuration and nav, a worker puts the page into the theme's
+template as MkDocs' ``_build_page`` would, adds what the plugin adds and writes the file. The
+page's template, picked by MkDocs before the plugin learns whether a worker wrote the page,
+then renders to nothing (MkDocs writes no file) or to the page's own template. Only when
+Kehila is the one plugin taking part in writing pages (:data:`PAGE_EVENTS`): another plugin's
+``on_page_context`` or ``on_post_page`` would see only the pages MkDocs writes.
 """
 
 from __future__ import annotations
 
+import copyreg
 import logging
 import multiprocessing
 import os
 import pickle
+import re
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -30,10 +40,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import markdown
+from mkdocs.commands.build import get_context
 from mkdocs.structure import pages as mkdocs_pages
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import write_file
 from mkdocs.utils.meta import get_data
 
 from .content import build_catalog
@@ -51,7 +63,9 @@ from .sanitize import sanitize_page_html
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.nav import Navigation
     from mkdocs.structure.toc import TableOfContents
 
 log = logging.getLogger(__name__)
@@ -60,6 +74,8 @@ log = logging.getLogger(__name__)
 CHUNK = 16
 #: Item pages per task of rendering templates (a page's template is quicker than converting it).
 ITEM_CHUNK = 32
+#: Pages per task of writing pages (the theme's template filled in, the file written).
+WRITE_CHUNK = 16
 #: With ``workers`` left to its default, smaller hubs are converted in MkDocs' own process:
 #: starting a worker costs more than it saves.
 AUTO_MIN_PAGES = 200
@@ -77,6 +93,69 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return max(0, min(cpus - 1, AUTO_MAX_WORKERS))
+
+
+#: MkDocs' events in which a plugin takes part in writing pages. Workers write item pages only
+#: when Kehila is the one plugin in them (and the last one to see the nav).
+PAGE_EVENTS = (
+    "nav",
+    "env",
+    "pre_page",
+    "page_read_source",
+    "page_markdown",
+    "page_content",
+    "page_context",
+    "post_page",
+)
+
+#: While workers write item pages, MkDocs renders these instead of the theme's ``main.html``:
+#: the page's own template (``kehila_template`` in the context), or nothing at all when a worker
+#: wrote the page (MkDocs writes no file for an empty page).
+TEMPLATES = {"kehila/page.html": "{% extends kehila_template %}", "kehila/written.html": ""}
+
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+
+
+def finish_output(output: str, language: tuple[str, str] | None, head: str) -> str:
+    """A generated page as the theme wrote it, finished: an item's language and direction on
+    ``<html>``, and ``head`` (JSON-LD, feed links, robots hints) at the end of ``<head>``."""
+    if language is not None:
+        lang, direction = language
+        tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
+        output = _HTML_TAG.sub(tag, output, count=1)
+    return output.replace("</head>", head + "\n</head>", 1)
+
+
+def others_in_page_events(config: MkDocsConfig, owner: object) -> list[str]:
+    """Plugins and hooks besides ``owner`` that take part in writing pages (see PAGE_EVENTS)."""
+    others = []
+    for event in PAGE_EVENTS:
+        handlers = config.plugins.events[event]
+        if event == "nav":  # only those that see the nav after Kehila's on_nav
+            mine = [i for i, h in enumerate(handlers) if getattr(h, "__self__", None) is owner]
+            handlers = handlers[mine[-1] + 1 :] if mine else handlers
+        others += [
+            f"{getattr(h, '__qualname__', h)}"
+            for h in handlers
+            if getattr(h, "__self__", None) is not owner
+        ]
+    return others
+
+
+@dataclass(frozen=True)
+class Output:
+    """An item page for a worker to write: what MkDocs' page holds once converted, and what
+    the plugin adds to the theme's output (see :func:`finish_output`)."""
+
+    src_uri: str
+    markdown: str | None
+    meta: dict[str, Any]
+    content: str | None
+    toc: TableOfContents
+    title: str | None
+    update_date: str
+    language: tuple[str, str] | None
+    head: str
 
 
 #: What a worker needs to build the same hub as the build: the ``(path, text)`` of every
@@ -221,10 +300,14 @@ class PageRenderer:
         self._executor: ProcessPoolExecutor | None = None
         self._hub_setup = False
         self._slots: dict[str, _Slot] = {}
+        self._writes: dict[str, _Slot] = {}
         self._converter: Converter | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._table: Path | None = None
         self._failed = False
-        self.stats = dict.fromkeys(("workers", "submitted", "taken", "here", "rendered"), 0)
+        self.stats = dict.fromkeys(
+            ("workers", "submitted", "taken", "here", "rendered", "to write", "written"), 0
+        )
 
     def start(
         self,
@@ -306,12 +389,7 @@ class PageRenderer:
         ]
         if not jobs:
             return
-        # The site's file list goes once to a file that every worker reads (a task holds its
-        # name), rather than with each task.
-        self._folder = tempfile.TemporaryDirectory(prefix="kehila-")
-        table = Path(self._folder.name) / "files.pickle"
-        rows = [(f.src_uri, f.dest_uri, f.url, f.inclusion) for f in files]
-        table.write_bytes(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        table = self._file_table(files, config)
         # Workers start from the last page and MkDocs from the first: MkDocs converts the
         # pages no worker has started, and never waits until both meet.
         for first in reversed(range(0, len(jobs), CHUNK)):
@@ -322,6 +400,51 @@ class PageRenderer:
         self.stats["submitted"] = len(jobs)
         log.debug(f"Converting {len(jobs)} item pages in {self.stats['workers']} workers")
 
+    def write_ahead(
+        self,
+        outputs: list[Output],
+        nav: Navigation,
+        config: MkDocsConfig,
+        files: Files,
+        *,
+        serve: bool,
+    ) -> bool:
+        """Hand converted item pages to the workers to write (``on_env``), last page first.
+
+        A worker puts a page into the theme's template as MkDocs would, with a copy of the
+        site's configuration and nav, finishes it as the plugin would and writes the file.
+        ``False``: the workers cannot (none started, or the configuration cannot travel).
+        """
+        self._writes.clear()
+        if self._executor is None or not outputs:
+            return False
+        site = self._temp() / "site.pickle"
+        try:
+            with site.open("wb") as out:
+                _SitePickler(out, pickle.HIGHEST_PROTOCOL).dump(_site_view(config, nav, serve))
+        except Exception as exc:  # e.g. an object in `extra` that cannot be pickled
+            log.debug(f"MkDocs writes the item pages itself: {exc}")
+            return False
+        table = self._file_table(files, config)
+        for first in reversed(range(0, len(outputs), WRITE_CHUNK)):
+            chunk = outputs[first : first + WRITE_CHUNK]
+            future = self._executor.submit(_write, str(table), str(site), chunk)
+            for position, output in enumerate(chunk):
+                self._writes[output.src_uri] = _Slot(future, position)
+        self.stats["to write"] = len(outputs)
+        return True
+
+    def written(self, src_uri: str) -> bool:
+        """Whether a worker wrote the page (its messages are logged now); ``False``: MkDocs
+        writes it, as no worker had started it, or the worker failed."""
+        records = self._claim(self._writes, src_uri)
+        if records is None:
+            return False
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        self.stats["written"] += 1
+        return True
+
     def convert(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         """Convert ``page`` here (see :class:`Converter`)."""
         if self._converter is None or self._converter.config is not config:
@@ -330,16 +453,23 @@ class PageRenderer:
 
     def take(self, src_uri: str) -> Prepared | None:
         """The page as a worker converted it, or ``None``: MkDocs converts it here."""
-        slot = self._slots.pop(src_uri, None)
-        if slot is None:
+        if src_uri not in self._slots:
             return None
-        # A chunk that no worker has started yet is converted here: nobody waits for it.
-        results = None if SHARE and slot.future.cancel() else self._result(slot.future)
-        prepared = None
-        if results is not None:
-            prepared, results[slot.position] = results[slot.position], None
+        prepared = self._claim(self._slots, src_uri)
         self.stats["here" if prepared is None else "taken"] += 1
         return prepared
+
+    def _claim(self, slots: dict[str, _Slot], src_uri: str) -> Any:
+        """A page's result from its worker, or ``None``: the page is done here."""
+        slot = slots.pop(src_uri, None)
+        if slot is None:
+            return None
+        # A chunk that no worker has started yet is done here: nobody waits for it.
+        results = None if SHARE and slot.future.cancel() else self._result(slot.future)
+        if results is None:
+            return None
+        result, results[slot.position] = results[slot.position], None
+        return result
 
     def _result(self, future: Future[Any]) -> Any:
         """A worker's result; ``None`` if the worker failed or died (the work is done here)."""
@@ -351,16 +481,34 @@ class PageRenderer:
                 log.info(f"A Kehila worker stopped ({exc!r}); MkDocs' process does its pages")
             return None
 
-    def close(self) -> None:
-        """Stop the workers (pages not yet taken are dropped)."""
+    def _temp(self) -> Path:
+        """This build's folder for what every worker reads once (a task holds a file's name)."""
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="kehila-")
+        return Path(self._folder.name)
+
+    def _file_table(self, files: Files, config: MkDocsConfig) -> Path:
+        """The site's file list, written once for the workers rather than sent with each task."""
+        if self._table is None:
+            self._table = self._temp() / "files.pickle"
+            rows = [(f.src_uri, f.dest_uri, f.url, f.inclusion) for f in files]
+            data = pickle.dumps((config.site_dir, rows), protocol=pickle.HIGHEST_PROTOCOL)
+            self._table.write_bytes(data)
+        return self._table
+
+    def close(self, *, wait: bool = False) -> None:
+        """Stop the workers (pages not yet taken are dropped). ``wait``: let a worker finish
+        the page it is writing first."""
         self._slots.clear()
+        self._writes.clear()
         self._converter = None
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
+        self._table = None
 
 
 class _Settings(dict[str, Any]):
@@ -397,6 +545,50 @@ def _settings(config: MkDocsConfig) -> _Settings:
     )
 
 
+@dataclass(frozen=True)
+class _PluginView:
+    """A plugin as the theme's templates see it (``"name" in config.plugins``, its config)."""
+
+    config: Any
+
+
+def _site_view(config: MkDocsConfig, nav: Navigation, serve: bool) -> tuple[Any, ...]:
+    """What the theme's templates read: the configuration (plugins as :class:`_PluginView`,
+    without hooks), the nav and whether MkDocs serves the build (drafts are pages then)."""
+    settings = _Settings({k: v for k, v in config.items() if k not in ("plugins", "hooks")})
+    plugins = {}
+    for name, plugin in config.plugins.items():
+        plugin_config = getattr(plugin, "config", None)
+        try:
+            pickle.dumps(plugin_config)
+        except Exception:
+            plugin_config = None
+        plugins[name] = _PluginView(plugin_config)
+    settings["plugins"] = plugins
+    return settings, nav, serve
+
+
+#: What a page in the nav keeps when it travels: the theme shows other pages' titles and links.
+_DROPPED = ("links_to_anchors", "present_anchor_ids", "_renderer", "_prepared", "prepared_html")
+
+
+class _SitePickler(pickle.Pickler):
+    """Pickles the nav's pages as plain pages without their text (content, Markdown, links),
+    and files without their generated content."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, Page):
+            state = {k: v for k, v in vars(obj).items() if k not in _DROPPED}
+            for name in ("content", "markdown"):
+                if state.get(name) is not None:
+                    state[name] = ""  # not None: MkDocs reads the title as it would
+            return copyreg.__newobj__, (Page,), state
+        if isinstance(obj, File):
+            state = {k: v for k, v in vars(obj).items() if k != "_content"}
+            return copyreg.__newobj__, (File,), state
+        return NotImplemented
+
+
 # -- in the worker process ---------------------------------------------------------------------
 
 
@@ -405,8 +597,19 @@ class _Worker:
     converter: Converter
     records: list[logging.LogRecord] = []
     files: tuple[str, Files] | None = None
+    theme: tuple[str, _Theme] | None = None
     hub: Hub | None = None
     item_pages: list[ItemPage] = []
+
+
+@dataclass
+class _Theme:
+    """The site as the theme's templates see it, in a worker."""
+
+    config: Any
+    nav: Navigation
+    env: Environment
+    pages: list[File]
 
 
 class _Capture(logging.Handler):
@@ -439,8 +642,9 @@ def _files(table: str) -> Files:
     if _Worker.files is None or _Worker.files[0] != table:
         udu = _Worker.settings["use_directory_urls"]
         files = []
-        for src_uri, dest_uri, url, inclusion in pickle.loads(Path(table).read_bytes()):
-            file = File(src_uri, None, "", udu, dest_uri=dest_uri, inclusion=inclusion)
+        site_dir, rows = pickle.loads(Path(table).read_bytes())
+        for src_uri, dest_uri, url, inclusion in rows:
+            file = File(src_uri, None, site_dir, udu, dest_uri=dest_uri, inclusion=inclusion)
             file.url = url
             files.append(file)
         _Worker.files = (table, Files(files))
@@ -497,3 +701,44 @@ def _convert_one(job: Job, files: Files) -> Prepared | None:
         links_to_anchors=None if links is None else {f.src_uri: v for f, v in links.items()},
         records=_Worker.records,
     )
+
+
+def _theme(table: str, site: str) -> _Theme:
+    """The site's configuration, nav and theme, read once from the file the build wrote."""
+    if _Worker.theme is None or _Worker.theme[0] != site:
+        config, nav, serve = pickle.loads(Path(site).read_bytes())
+        inclusion = InclusionLevel.is_in_serve if serve else InclusionLevel.is_included
+        pages = _files(table).documentation_pages(inclusion=inclusion)
+        _Worker.theme = (site, _Theme(config, nav, config.theme.get_env(), pages))
+    return _Worker.theme[1]
+
+
+def _write(table: str, site: str, outputs: list[Output]) -> list[list[logging.LogRecord] | None]:
+    files, theme = _files(table), _theme(table, site)
+    return [_write_one(output, files, theme) for output in outputs]
+
+
+def _write_one(output: Output, files: Files, theme: _Theme) -> list[logging.LogRecord] | None:
+    """``output``'s page written as MkDocs' ``_build_page`` would write it; the messages logged
+    meanwhile, or ``None`` if that failed (MkDocs then writes it, and reports any error)."""
+    file = files.get_file_from_path(output.src_uri)
+    if file is None:
+        return None
+    _Worker.records = []
+    page = Page(None, file, theme.config)
+    try:
+        page.markdown, page.meta, page.content = output.markdown, output.meta, output.content
+        page.toc, page._title_from_render = output.toc, output.title
+        page.update_date = output.update_date
+        page.active = True
+        context = get_context(theme.nav, theme.pages, theme.config, page)
+        template = theme.env.get_template(output.meta.get("template", "main.html"))
+        html = finish_output(template.render(context), output.language, output.head)
+        if not html.strip():
+            return None
+        write_file(html.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
+    except Exception:
+        return None
+    finally:
+        file.page = None
+    return _Worker.records

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -36,6 +37,24 @@ def on_nav(nav, config, files):
     for child in multiprocessing.active_children():
         if child.name.startswith("SpawnProcess"):
             os.kill(child.pid, signal.SIGKILL)
+"""
+
+#: Kills every worker once MkDocs handed them the pages to write (it writes its first template,
+#: sitemap.xml, right after): MkDocs writes the pages that no worker wrote.
+KILL_WRITING_HOOK = """
+import multiprocessing, os, signal
+
+def on_pre_template(template, template_name, config):
+    for child in multiprocessing.active_children():
+        if child.name.startswith("SpawnProcess"):
+            os.kill(child.pid, signal.SIGKILL)
+    return template
+"""
+
+#: Another plugin that finishes pages after the theme: MkDocs writes every page itself.
+POST_PAGE_HOOK = """
+def on_post_page(output, page, config):
+    return output.replace("</body>", "<!-- seen by another plugin --></body>")
 """
 
 #: Another plugin changing item pages' Markdown after the workers were handed the pages.
@@ -69,7 +88,9 @@ How do I export? [missing page](no-such-page.md) <img src=x onerror=alert(2)>
 """
 
 
-def _project(tmp_path: Path, name: str, *, workers: int, hooks: list[str] = ()) -> Path:
+def _project(
+    tmp_path: Path, name: str, *, workers: int, hooks: list[str] = (), theme: str | None = None
+) -> Path:
     project = tmp_path / name
     project.mkdir()
     shutil.copytree(ROOT / "content", project / "content")
@@ -81,6 +102,8 @@ def _project(tmp_path: Path, name: str, *, workers: int, hooks: list[str] = ()) 
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "kehila" in plugin:
             plugin["kehila"] = {**(plugin["kehila"] or {}), "workers": workers}
+    if theme is not None:
+        config["theme"] = {"name": theme}
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     add_hooks(project, *hooks)
     return project
@@ -108,8 +131,17 @@ def _files(site: Path) -> dict[str, bytes]:
     return out
 
 
+def _without_build_date(files: dict[str, bytes]) -> dict[str, bytes]:
+    """MkDocs' own theme shows the time of the build on the home page."""
+    return {name: BUILD_DATE.sub(b"", data) for name, data in files.items()}
+
+
+BUILD_DATE = re.compile(rb"Build Date UTC : [^\n]*")
+
+
 def _content(path: Path) -> Tag:
-    return BeautifulSoup(path.read_text("utf-8"), "html.parser").select_one("article")
+    # Material puts a page in <article>, MkDocs' own theme in the "main" role.
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser").select_one("article, [role=main]")
 
 
 def _unsafe(content: Tag) -> list[str]:
@@ -123,20 +155,29 @@ def _unsafe(content: Tag) -> list[str]:
     return found
 
 
-def test_pages_from_workers_make_the_same_site(tmp_path: Path, monkeypatch) -> None:
-    here, here_stats = _build(_project(tmp_path, "here", workers=0))
+# Material (the demo's theme) and MkDocs' own: the workers write pages with whichever it is.
+@pytest.mark.parametrize("theme", [None, "mkdocs"])
+def test_pages_from_workers_make_the_same_site(
+    tmp_path: Path, monkeypatch, caplog, theme: str | None
+) -> None:
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    here, here_stats = _build(_project(tmp_path, "here", workers=0, theme=theme))
     assert here_stats["workers"] == 0 and here_stats["submitted"] == 0
     # MkDocs' process waits for the workers: every item page's template and conversion below
     # comes from a worker.
     monkeypatch.setattr(render, "SHARE", False)
-    workers, stats = _build(_project(tmp_path, "workers", workers=2))
+    workers, stats = _build(_project(tmp_path, "workers", workers=2, theme=theme))
     manifest = json.loads((here / "kehila-search" / "manifest.json").read_text("utf-8"))
     published = sum(language["docs"] for language in manifest["languages"].values())
     assert stats["workers"] == 2 and published >= 10
     assert stats["rendered"] == published, stats  # every item page's template
-    # ... and every page that MkDocs would give a plain Page (items, tags, later index pages)
+    # ... and every page that MkDocs would give a plain Page (items, tags, later index pages),
+    # converted and then written by a worker
     assert stats["taken"] == stats["submitted"] > published and stats["here"] == 0, stats
-    expected, actual = _files(here), _files(workers)
+    assert stats["written"] == stats["to write"] == stats["submitted"], stats
+    # MkDocs wrote none of them, and does not say it skipped them (it did not: they are there).
+    assert not [r for r in caplog.records if "Page skipped" in r.getMessage()]
+    expected, actual = _without_build_date(_files(here)), _without_build_date(_files(workers))
     assert sorted(actual) == sorted(expected)
     different = [name for name in expected if expected[name] != actual[name]]
     assert not different, different
@@ -174,3 +215,21 @@ def test_killed_workers_leave_the_pages_to_mkdocs(tmp_path: Path) -> None:
     killed, stats = _build(_project(tmp_path, "killed", workers=1, hooks=[KILL_HOOK]))
     assert stats["submitted"] > 0 and stats["here"] > 0
     assert _files(killed) == _files(here)
+
+
+def test_killed_writers_leave_the_pages_to_mkdocs(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    here, _ = _build(_project(tmp_path, "here", workers=0))
+    killed, stats = _build(_project(tmp_path, "killed", workers=1, hooks=[KILL_WRITING_HOOK]))
+    assert stats["to write"] > 0 and stats["written"] < stats["to write"], stats
+    assert _files(killed) == _files(here)
+    # MkDocs says nothing of pages it skipped: none was skipped.
+    assert not [r for r in caplog.records if "Page skipped" in r.getMessage()]
+
+
+def test_another_plugins_post_page_keeps_the_writing_here(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(render, "SHARE", False)
+    site, stats = _build(_project(tmp_path, "post", workers=1, hooks=[POST_PAGE_HOOK]))
+    assert stats["taken"] > 0 and stats["to write"] == stats["written"] == 0, stats
+    page = site / "questions" / "harvested-tricks" / "index.html"
+    assert "<!-- seen by another plugin -->" in page.read_text("utf-8")
