@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -208,9 +209,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def on_page_context(
         self, context: dict[str, Any], /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> dict[str, Any] | None:
-        template = self.templates.pop(page.file.src_uri, None)
-        if template is None:
+        if page.file.src_uri not in self.templates:
             return None
+        template = self.templates[page.file.src_uri] or "main.html"
         # A page that a worker wrote renders to nothing here, and MkDocs writes no file for it.
         if self.renderer.written(page.file.src_uri):
             self.written.add(page.file.src_uri)
@@ -237,36 +238,55 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if others := others_in_page_events(config, self):
             log.debug(f"MkDocs writes the item pages itself, as these take part: {others}")
             return
-        pages, outputs = [], []
         # Drafts shown by `serve` are left to MkDocs, which marks them as drafts.
-        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
-            page, spec = file.page, self.pages_by_uri.get(file.src_uri)
-            if not isinstance(page, HubPage) or spec is None or page.content is None:
-                continue
-            pages.append(page)
-            outputs.append(
-                Output(
-                    src_uri=file.src_uri,
-                    markdown=page.markdown,
-                    meta=dict(page.meta),
-                    content=page.content,
-                    toc=page.toc,
-                    title=page._title_from_render,
-                    update_date=page.update_date,
-                    language=_language(spec),
-                    head=self._head_extras(spec, config),
-                )
-            )
-        if not self.renderer.write_ahead(outputs, self.nav, config, files, serve=self.is_serve):
-            return
+        pages = [
+            file.page
+            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
+            if isinstance(file.page, HubPage)
+            and file.page.content is not None
+            and file.src_uri in self.pages_by_uri
+        ]
         # MkDocs picks a page's template before on_page_context, where the plugin learns
         # whether a worker wrote the page: the template it picks now decides then.
+        for page in pages:
+            self.templates[page.file.src_uri] = page.meta.get("template")
+            page.meta["template"] = "kehila/page.html"
+        output = functools.partial(self._output, config=config)
+        if not self.renderer.write_ahead(
+            pages, output, self.nav, config, files, serve=self.is_serve
+        ):
+            for page in pages:
+                page.meta = self._original_meta(page)
+            self.templates = {}
+            return
         assert env.loader is not None
         env.loader = ChoiceLoader([DictLoader(TEMPLATES), env.loader])
-        for page in pages:
-            self.templates[page.file.src_uri] = page.meta.get("template", "main.html")
-            page.meta["template"] = "kehila/page.html"
         self.written.install()
+
+    def _original_meta(self, page: Page) -> dict[str, Any]:
+        """The page's front matter as it was before the plugin named its own template."""
+        meta = dict(page.meta)
+        template = self.templates[page.file.src_uri]
+        if template is None:
+            meta.pop("template", None)
+        else:
+            meta["template"] = template
+        return meta
+
+    def _output(self, page: Page, *, config: MkDocsConfig) -> Output:
+        """What a worker needs to write ``page`` (see ``PageRenderer.write_ahead``)."""
+        spec = self.pages_by_uri[page.file.src_uri]
+        return Output(
+            src_uri=page.file.src_uri,
+            markdown=page.markdown,
+            meta=self._original_meta(page),
+            content=page.content,
+            toc=page.toc,
+            title=page._title_from_render,
+            update_date=page.update_date,
+            language=_language(spec),
+            head=self._head_extras(spec, config),
+        )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.written.remove()

@@ -35,7 +35,7 @@ import pickle
 import re
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +61,7 @@ from .hub import (
 from .sanitize import sanitize_page_html
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
@@ -76,6 +76,11 @@ CHUNK = 16
 ITEM_CHUNK = 32
 #: Pages per task of writing pages (the theme's template filled in, the file written).
 WRITE_CHUNK = 16
+#: Tasks of writing pages handed out at first (about a second's work for a worker, while MkDocs
+#: copies the theme's files and writes the sitemap), and then kept in hand per worker: the rest
+#: are handed out as MkDocs goes, so that pages MkDocs writes itself are never prepared twice.
+WRITE_AHEAD_FIRST = 64
+WRITE_AHEAD = 4
 #: With ``workers`` left to its default, smaller hubs are converted in MkDocs' own process:
 #: starting a worker costs more than it saves.
 AUTO_MIN_PAGES = 200
@@ -284,8 +289,40 @@ class HubPage(Page):
 
 @dataclass
 class _Slot:
-    future: Future[list[Prepared | None]]
+    future: Future[Any]
     position: int
+
+
+@dataclass
+class _Writing:
+    """Item pages that the workers may write, in chunks: handed out from the last one, while
+    MkDocs goes from the first (it writes the pages of every chunk it reaches first)."""
+
+    paths: tuple[str, str] = ("", "")
+    """The file list and the site's configuration and nav, as the workers read them."""
+    output: Callable[[Page], Output] | None = None
+    chunks: list[list[Page]] = field(default_factory=list)
+    chunk_of: dict[str, int] = field(default_factory=dict)
+    next: int = -1
+    """The next chunk to hand out (they go from the last to the first)."""
+    reached: int = -1
+    """The last chunk that MkDocs has reached."""
+    under_way: list[Future[Any]] = field(default_factory=list)
+
+
+#: What :attr:`PageRenderer.stats` counts: worker processes; item pages handed out to convert,
+#: taken from a worker, converted here; item templates a worker rendered; item pages that
+#: workers may write, handed out to write, written by a worker.
+STATS = (
+    "workers",
+    "submitted",
+    "taken",
+    "here",
+    "rendered",
+    "to write",
+    "handed out",
+    "written",
+)
 
 
 class PageRenderer:
@@ -301,13 +338,12 @@ class PageRenderer:
         self._hub_setup = False
         self._slots: dict[str, _Slot] = {}
         self._writes: dict[str, _Slot] = {}
+        self._writing = _Writing()
         self._converter: Converter | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._table: Path | None = None
         self._failed = False
-        self.stats = dict.fromkeys(
-            ("workers", "submitted", "taken", "here", "rendered", "to write", "written"), 0
-        )
+        self.stats = dict.fromkeys(STATS, 0)
 
     def start(
         self,
@@ -402,21 +438,24 @@ class PageRenderer:
 
     def write_ahead(
         self,
-        outputs: list[Output],
+        pages: list[Page],
+        output: Callable[[Page], Output],
         nav: Navigation,
         config: MkDocsConfig,
         files: Files,
         *,
         serve: bool,
     ) -> bool:
-        """Hand converted item pages to the workers to write (``on_env``), last page first.
+        """Let the workers write converted item pages (``on_env``), last page first.
 
         A worker puts a page into the theme's template as MkDocs would, with a copy of the
-        site's configuration and nav, finishes it as the plugin would and writes the file.
-        ``False``: the workers cannot (none started, or the configuration cannot travel).
+        site's configuration and nav, finishes it as the plugin would (``output(page)`` says
+        how, made when the page is handed out) and writes the file. ``False``: the workers
+        cannot (none started, or the configuration cannot travel).
         """
         self._writes.clear()
-        if self._executor is None or not outputs:
+        self._writing = _Writing()
+        if self._executor is None or not pages:
             return False
         site = self._temp() / "site.pickle"
         try:
@@ -425,19 +464,49 @@ class PageRenderer:
         except Exception as exc:  # e.g. an object in `extra` that cannot be pickled
             log.debug(f"MkDocs writes the item pages itself: {exc}")
             return False
-        table = self._file_table(files, config)
-        for first in reversed(range(0, len(outputs), WRITE_CHUNK)):
-            chunk = outputs[first : first + WRITE_CHUNK]
-            future = self._executor.submit(_write, str(table), str(site), chunk)
-            for position, output in enumerate(chunk):
-                self._writes[output.src_uri] = _Slot(future, position)
-        self.stats["to write"] = len(outputs)
+        chunks = [pages[i : i + WRITE_CHUNK] for i in range(0, len(pages), WRITE_CHUNK)]
+        self._writing = _Writing(
+            paths=(str(self._file_table(files, config)), str(site)),
+            output=output,
+            chunks=chunks,
+            chunk_of={p.file.src_uri: n for n, chunk in enumerate(chunks) for p in chunk},
+            next=len(chunks) - 1,
+        )
+        self.stats["to write"] = len(pages)
+        self._hand_out(WRITE_AHEAD_FIRST if SHARE else len(chunks))
         return True
+
+    def _hand_out(self, limit: int) -> None:
+        """Hand out chunks from the last one backwards until ``limit`` are under way, never
+        one that MkDocs has reached."""
+        writing, executor = self._writing, self._executor
+        writing.under_way = [f for f in writing.under_way if not f.done()]
+        while executor is not None and len(writing.under_way) < limit:
+            if writing.next <= writing.reached:
+                return
+            chunk = writing.chunks[writing.next]
+            writing.next -= 1
+            outputs = [writing.output(page) for page in chunk]
+            try:
+                future = executor.submit(_write, *writing.paths, outputs)
+            except RuntimeError:  # the workers died (BrokenProcessPool): MkDocs writes the rest
+                writing.next = -1
+                return
+            writing.under_way.append(future)
+            self.stats["handed out"] += len(chunk)
+            for position, page in enumerate(chunk):
+                self._writes[page.file.src_uri] = _Slot(future, position)
 
     def written(self, src_uri: str) -> bool:
         """Whether a worker wrote the page (its messages are logged now); ``False``: MkDocs
         writes it, as no worker had started it, or the worker failed."""
+        writing = self._writing
+        chunk = writing.chunk_of.get(src_uri)
+        if chunk is None:
+            return False
+        writing.reached = max(writing.reached, chunk)
         records = self._claim(self._writes, src_uri)
+        self._hand_out(WRITE_AHEAD * self.stats["workers"])
         if records is None:
             return False
         for record in records:
@@ -501,6 +570,7 @@ class PageRenderer:
         the page it is writing first."""
         self._slots.clear()
         self._writes.clear()
+        self._writing = _Writing()
         self._converter = None
         if self._executor is not None:
             self._executor.shutdown(wait=wait, cancel_futures=True)

@@ -174,7 +174,7 @@ def test_pages_from_workers_make_the_same_site(
     # ... and every page that MkDocs would give a plain Page (items, tags, later index pages),
     # converted and then written by a worker
     assert stats["taken"] == stats["submitted"] > published and stats["here"] == 0, stats
-    assert stats["written"] == stats["to write"] == stats["submitted"], stats
+    assert stats["written"] == stats["handed out"] == stats["to write"] == stats["submitted"]
     # MkDocs wrote none of them, and does not say it skipped them (it did not: they are there).
     assert not [r for r in caplog.records if "Page skipped" in r.getMessage()]
     expected, actual = _without_build_date(_files(here)), _without_build_date(_files(workers))
@@ -215,6 +215,19 @@ def test_killed_workers_leave_the_pages_to_mkdocs(tmp_path: Path) -> None:
     killed, stats = _build(_project(tmp_path, "killed", workers=1, hooks=[KILL_HOOK]))
     assert stats["submitted"] > 0 and stats["here"] > 0
     assert _files(killed) == _files(here)
+
+
+def test_pages_handed_out_as_mkdocs_goes(tmp_path: Path, monkeypatch) -> None:
+    """Pages to write go to the workers a few at a time, as MkDocs writes its own: each page is
+    written once, by one of them, and the site is the same."""
+    here, _ = _build(_project(tmp_path, "here", workers=0))
+    monkeypatch.setattr(render, "WRITE_CHUNK", 2)
+    monkeypatch.setattr(render, "WRITE_AHEAD_FIRST", 1)
+    monkeypatch.setattr(render, "WRITE_AHEAD", 1)
+    site, stats = _build(_project(tmp_path, "paced", workers=1))
+    assert stats["to write"] >= 20, stats
+    assert stats["written"] <= stats["handed out"] <= stats["to write"], stats
+    assert _files(site) == _files(here)
 
 
 def test_killed_writers_leave_the_pages_to_mkdocs(tmp_path: Path, caplog) -> None:
