@@ -136,12 +136,15 @@ class SearchIndex:
             if folder.exists():
                 shutil.rmtree(folder)
         written: dict[Path, int] = {}
+        folders: set[Path] = set()  # made (or found) already: one mkdir per folder, not per file
 
         def put(path: Path, text: str) -> None:
             digest = hash(text)
             written[path] = digest
             if self._written.get(path) != digest:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.parent not in folders:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(path.parent)
                 path.write_text(text, encoding="utf-8")
 
         by_language: dict[str, list[Document]] = {}
