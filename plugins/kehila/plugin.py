@@ -64,8 +64,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.renderer = PageRenderer()
         self.dirty = False
         self.nav: Navigation | None = None
-        self.templates: dict[str, str] = {}
-        """Item pages that workers write: the template each names in its front matter."""
+        self.templates: dict[str, str | None] = {}
+        """Item pages that workers may write: the template each names in its front matter."""
         self.written = _Written()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -407,9 +407,6 @@ class _Written:
 
     def __contains__(self, src_uri: object) -> bool:
         return src_uri in self._uris
-
-    def __len__(self) -> int:
-        return len(self._uris)
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() not in self._messages

@@ -784,7 +784,10 @@ def _theme(table: str, site: str) -> _Theme:
 
 
 def _write(table: str, site: str, outputs: list[Output]) -> list[list[logging.LogRecord] | None]:
-    files, theme = _files(table), _theme(table, site)
+    try:
+        files, theme = _files(table), _theme(table, site)
+    except Exception:  # e.g. a value in the configuration that only MkDocs' process can load
+        return [None] * len(outputs)
     return [_write_one(output, files, theme) for output in outputs]
 
 
