@@ -238,13 +238,16 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if others := others_in_page_events(config, self):
             log.debug(f"MkDocs writes the item pages itself, as these take part: {others}")
             return
-        # Drafts shown by `serve` are left to MkDocs, which marks them as drafts.
+        # Drafts shown by `serve` are left to MkDocs, which marks them as drafts, and so is a
+        # page that mkdocs.yml lists in the nav after all (the nav shows where it is).
+        in_nav = {page.file.src_uri for page in self.nav.pages}
         pages = [
             file.page
             for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
             if isinstance(file.page, HubPage)
             and file.page.content is not None
             and file.src_uri in self.pages_by_uri
+            and file.src_uri not in in_nav
         ]
         # MkDocs picks a page's template before on_page_context, where the plugin learns
         # whether a worker wrote the page: the template it picks now decides then.

@@ -27,7 +27,6 @@ Kehila is the one plugin taking part in writing pages (:data:`PAGE_EVENTS`): ano
 
 from __future__ import annotations
 
-import copyreg
 import logging
 import multiprocessing
 import os
@@ -647,16 +646,26 @@ class _SitePickler(pickle.Pickler):
     and files without their generated content."""
 
     def reducer_override(self, obj: Any) -> Any:
+        # (a function making an empty object, no arguments, its state): pickle remembers the
+        # object before its state, so pages, sections and files may refer to each other.
         if isinstance(obj, Page):
             state = {k: v for k, v in vars(obj).items() if k not in _DROPPED}
             for name in ("content", "markdown"):
                 if state.get(name) is not None:
                     state[name] = ""  # not None: MkDocs reads the title as it would
-            return copyreg.__newobj__, (Page,), state
+            return _empty_page, (), state
         if isinstance(obj, File):
             state = {k: v for k, v in vars(obj).items() if k != "_content"}
-            return copyreg.__newobj__, (File,), state
+            return _empty_file, (), state
         return NotImplemented
+
+
+def _empty_page() -> Page:
+    return Page.__new__(Page)
+
+
+def _empty_file() -> File:
+    return File.__new__(File)
 
 
 # -- in the worker process ---------------------------------------------------------------------

@@ -89,7 +89,13 @@ How do I export? [missing page](no-such-page.md) <img src=x onerror=alert(2)>
 
 
 def _project(
-    tmp_path: Path, name: str, *, workers: int, hooks: list[str] = (), theme: str | None = None
+    tmp_path: Path,
+    name: str,
+    *,
+    workers: int,
+    hooks: list[str] = (),
+    theme: str | None = None,
+    nav: list[object] = (),
 ) -> Path:
     project = tmp_path / name
     project.mkdir()
@@ -104,6 +110,7 @@ def _project(
             plugin["kehila"] = {**(plugin["kehila"] or {}), "workers": workers}
     if theme is not None:
         config["theme"] = {"name": theme}
+    config["nav"] += nav
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     add_hooks(project, *hooks)
     return project
@@ -228,6 +235,21 @@ def test_pages_handed_out_as_mkdocs_goes(tmp_path: Path, monkeypatch) -> None:
     assert stats["to write"] >= 20, stats
     assert stats["written"] <= stats["handed out"] <= stats["to write"], stats
     assert _files(site) == _files(here)
+
+
+def test_an_item_in_the_nav_is_written_by_mkdocs(tmp_path: Path, monkeypatch) -> None:
+    """mkdocs.yml may list an item after all: its page shows where it is in the nav, which only
+    MkDocs' own nav knows."""
+    nav = [{"Featured question": "questions/harvested-tricks.md"}]
+    here, _ = _build(_project(tmp_path, "here", workers=0, nav=nav))
+    monkeypatch.setattr(render, "SHARE", False)
+    site, stats = _build(_project(tmp_path, "nav", workers=1, nav=nav))
+    assert stats["written"] == stats["to write"] == stats["submitted"] - 1, stats
+    assert _without_build_date(_files(site)) == _without_build_date(_files(here))
+    page = BeautifulSoup(
+        (site / "questions/harvested-tricks/index.html").read_text("utf-8"), "html.parser"
+    )
+    assert page.select_one(".md-nav__link--active") is not None
 
 
 def test_killed_writers_leave_the_pages_to_mkdocs(tmp_path: Path, caplog) -> None:
