@@ -21,15 +21,9 @@ from .feeds import alternate_links, build_feeds
 from .fileio import atomic_write
 from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
 from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from .page_worker import Output, finish_output
 from .rebuild import Rebuilds
-from .render import (
-    TEMPLATES,
-    HubPage,
-    Output,
-    PageRenderer,
-    finish_output,
-    others_in_page_events,
-)
+from .render import TEMPLATES, HubPage, PageRenderer, others_in_page_events
 from .sanitize import sanitize_page_html
 from .search import HubSearch
 

@@ -23,6 +23,9 @@ page's template, picked by MkDocs before the plugin learns whether a worker wrot
 then renders to nothing (MkDocs writes no file) or to the page's own template. Only when
 Kehila is the one plugin taking part in writing pages (:data:`PAGE_EVENTS`): another plugin's
 ``on_page_context`` or ``on_post_page`` would see only the pages MkDocs writes.
+
+This module is the build's side; ``page_worker.py`` is what the workers are sent and do, and
+``converter.py`` converts pages in both.
 """
 
 from __future__ import annotations
@@ -31,41 +34,26 @@ import logging
 import multiprocessing
 import os
 import pickle
-import re
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import markdown
-from mkdocs.commands.build import get_context
-from mkdocs.structure import pages as mkdocs_pages
-from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
-from mkdocs.utils import write_file
-from mkdocs.utils.meta import get_data
 
-from .content import build_catalog
-from .hub import (
-    Hub,
-    HubOptions,
-    ItemPage,
-    Rendered,
-    finish_html,
-    marker_nonce,
-    use_marker_nonce,
-)
-from .sanitize import sanitize_page_html
+from . import page_worker
+from .converter import Converter
+from .page_worker import HubSetup, Job, Output, Prepared, SitePickler, site_view
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File, Files
     from mkdocs.structure.nav import Navigation
-    from mkdocs.structure.toc import TableOfContents
+
+    from .hub import Hub, ItemPage, Rendered
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +105,6 @@ PAGE_EVENTS = (
 #: wrote the page (MkDocs writes no file for an empty page).
 TEMPLATES = {"kehila/page.html": "{% extends kehila_template %}", "kehila/written.html": ""}
 
-_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
-
-
-def finish_output(output: str, language: tuple[str, str] | None, head: str) -> str:
-    """A generated page as the theme wrote it, finished: an item's language and direction on
-    ``<html>``, and ``head`` (JSON-LD, feed links, robots hints) at the end of ``<head>``."""
-    if language is not None:
-        lang, direction = language
-        tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
-        output = _HTML_TAG.sub(tag, output, count=1)
-    return output.replace("</head>", head + "\n</head>", 1)
-
 
 def others_in_page_events(config: MkDocsConfig, owner: object) -> list[str]:
     """Plugins and hooks besides ``owner`` that take part in writing pages (see PAGE_EVENTS)."""
@@ -144,107 +120,6 @@ def others_in_page_events(config: MkDocsConfig, owner: object) -> list[str]:
             if getattr(h, "__self__", None) is not owner
         ]
     return others
-
-
-@dataclass(frozen=True)
-class Output:
-    """An item page for a worker to write: what MkDocs' page holds once converted, and what
-    the plugin adds to the theme's output (see :func:`finish_output`)."""
-
-    src_uri: str
-    markdown: str | None
-    meta: dict[str, Any]
-    content: str | None
-    toc: TableOfContents
-    title: str | None
-    update_date: str
-    language: tuple[str, str] | None
-    head: str
-
-
-#: What a worker needs to build the same hub as the build: the ``(path, text)`` of every
-#: Markdown file, the hub's options and whether drafts are previewed.
-HubSetup = tuple[list[tuple[str, str]], HubOptions, bool]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One page for a worker: the generated file's text and how to finish its HTML."""
-
-    src_uri: str
-    content: str
-    fragments: tuple[str, ...]
-    harvested: bool
-
-
-@dataclass
-class Prepared:
-    """A page as a worker converted it: what ``Page.read_source`` and ``Page.render`` set."""
-
-    markdown: str
-    meta: dict[str, Any]
-    html: str | None
-    """The finished HTML, or ``None``: a marker went missing (see ``PageSpec.finish``), so the
-    page takes the ordinary path, where the plugin converts it the slow way."""
-    toc: TableOfContents
-    title: str | None
-    anchors: set[str]
-    links_to_anchors: dict[str, dict[str, str]] | None
-    records: list[logging.LogRecord]
-
-
-class Converter:
-    """Converts pages exactly as ``Page.render`` does, with one Markdown instance for all.
-
-    MkDocs creates a new ``Markdown`` for every page, and with it every extension and its
-    configuration again: a sixth of the time an item page takes. Python-Markdown converts any
-    number of documents with one instance (``reset()`` between them); MkDocs' own per-page
-    processors (links made relative and checked, anchors, the title) are registered anew for
-    each page. With a MkDocs that lacks those processors, every page goes to ``Page.render``.
-    """
-
-    def __init__(self, config: Any) -> None:
-        self.config = config
-        self._md: markdown.Markdown | None = None
-
-    def render(self, page: Page, files: Files) -> None:
-        config = self.config
-        if not _MKDOCS_PROCESSORS:
-            Page.render(page, config, files)
-            return
-        md = self._md
-        if md is None:
-            md = markdown.Markdown(
-                extensions=config["markdown_extensions"],
-                extension_configs=config["mdx_configs"] or {},
-            )
-        else:
-            md.reset()
-        self._md = None  # if converting fails half-way, the next page starts afresh
-        raw_html = mkdocs_pages._RawHTMLPreprocessor()
-        anchors = mkdocs_pages._ExtractAnchorsTreeprocessor(page.file, files, config)
-        links = mkdocs_pages._RelativePathTreeprocessor(page.file, files, config)
-        title = mkdocs_pages._ExtractTitleTreeprocessor()
-        for processor in (raw_html, anchors, links, title):
-            processor._register(md)
-        page.content = md.convert(page.markdown or "")
-        self._md = md
-        page.toc = get_toc(getattr(md, "toc_tokens", []))
-        page._title_from_render = title.title
-        page.present_anchor_ids = anchors.present_anchor_ids | raw_html.present_anchor_ids
-        if mkdocs_pages.log.getEffectiveLevel() > logging.DEBUG:
-            page.links_to_anchors = links.links_to_anchors
-
-
-_MKDOCS_PROCESSORS = all(
-    hasattr(mkdocs_pages, name)
-    for name in (
-        "_RawHTMLPreprocessor",
-        "_ExtractAnchorsTreeprocessor",
-        "_RelativePathTreeprocessor",
-        "_ExtractTitleTreeprocessor",
-    )
-)
 
 
 class HubPage(Page):
@@ -367,7 +242,7 @@ class PageRenderer:
             count = 0
         if count <= 0:
             return
-        settings = _settings(config)
+        settings = page_worker.settings(config)
         try:
             pickle.dumps((settings, hub[1] if hub else None))  # the documents are plain text
         except Exception as exc:  # e.g. an extension configured with an object that cannot travel
@@ -377,7 +252,7 @@ class PageRenderer:
         self._executor = ProcessPoolExecutor(
             max_workers=count,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
+            initializer=page_worker.start_worker,
             initargs=(settings, level, hub),
         )
         # Processes start on demand: start them now, so that they parse while this one does.
@@ -393,8 +268,9 @@ class PageRenderer:
             return hub.render_items(requests)
         chunks = [requests[i : i + ITEM_CHUNK] for i in range(0, len(requests), ITEM_CHUNK)]
         starts = range(0, len(requests), ITEM_CHUNK)
+        render = page_worker.render_items
         submitted = {
-            first: self._executor.submit(_render_items, first, [r.item.id for r in chunk])
+            first: self._executor.submit(render, first, [r.item.id for r in chunk])
             for first, chunk in reversed(list(zip(starts, chunks, strict=True)))
         }
         out: list[Rendered] = []
@@ -429,7 +305,7 @@ class PageRenderer:
         # pages no worker has started, and never waits until both meet.
         for first in reversed(range(0, len(jobs), CHUNK)):
             chunk = jobs[first : first + CHUNK]
-            future = self._executor.submit(_convert, str(table), chunk)
+            future = self._executor.submit(page_worker.convert, str(table), chunk)
             for position, job in enumerate(chunk):
                 self._slots[job.src_uri] = _Slot(future, position)
         self.stats["submitted"] = len(jobs)
@@ -459,7 +335,7 @@ class PageRenderer:
         site = self._temp() / "site.pickle"
         try:
             with site.open("wb") as out:
-                _SitePickler(out, pickle.HIGHEST_PROTOCOL).dump(_site_view(config, nav, serve))
+                SitePickler(out, pickle.HIGHEST_PROTOCOL).dump(site_view(config, nav, serve))
         except Exception as exc:  # e.g. an object in `extra` that cannot be pickled
             log.debug(f"MkDocs writes the item pages itself: {exc}")
             return False
@@ -487,7 +363,7 @@ class PageRenderer:
             writing.next -= 1
             outputs = [writing.output(page) for page in chunk]
             try:
-                future = executor.submit(_write, *writing.paths, outputs)
+                future = executor.submit(page_worker.write, *writing.paths, outputs)
             except RuntimeError:  # the workers died (BrokenProcessPool): MkDocs writes the rest
                 writing.next = -1
                 return
@@ -578,249 +454,3 @@ class PageRenderer:
             self._folder.cleanup()
             self._folder = None
         self._table = None
-
-
-class _Settings(dict[str, Any]):
-    """The part of MkDocs' configuration that converting a page reads; it can be pickled."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def _settings(config: MkDocsConfig) -> _Settings:
-    links = config.validation.links
-    return _Settings(
-        markdown_extensions=list(config.markdown_extensions),
-        mdx_configs=dict(config.mdx_configs or {}),
-        use_directory_urls=config.use_directory_urls,
-        validation=_Settings(
-            links=_Settings(
-                absolute_links=links.absolute_links,
-                unrecognized_links=links.unrecognized_links,
-                not_found=links.not_found,
-                anchors=links.anchors,
-            )
-        ),
-        # What Page() reads on creation; the worker's pages are never shown, so none is needed.
-        site_url=None,
-        repo_url=None,
-        edit_uri=None,
-        edit_uri_template=None,
-        # The build's markers (see PageSpec.fast_markdown): the workers make and read the same.
-        marker_nonce=marker_nonce(),
-    )
-
-
-@dataclass(frozen=True)
-class _PluginView:
-    """A plugin as the theme's templates see it (``"name" in config.plugins``, its config)."""
-
-    config: Any
-
-
-def _site_view(config: MkDocsConfig, nav: Navigation, serve: bool) -> tuple[Any, ...]:
-    """What the theme's templates read: the configuration (plugins as :class:`_PluginView`,
-    without hooks), the nav and whether MkDocs serves the build (drafts are pages then)."""
-    settings = _Settings({k: v for k, v in config.items() if k not in ("plugins", "hooks")})
-    plugins = {}
-    for name, plugin in config.plugins.items():
-        plugin_config = getattr(plugin, "config", None)
-        try:
-            pickle.dumps(plugin_config)
-        except Exception:
-            plugin_config = None
-        plugins[name] = _PluginView(plugin_config)
-    settings["plugins"] = plugins
-    return settings, nav, serve
-
-
-#: What a page in the nav keeps when it travels: the theme shows other pages' titles and links.
-_DROPPED = ("links_to_anchors", "present_anchor_ids", "_renderer", "_prepared", "prepared_html")
-
-
-class _SitePickler(pickle.Pickler):
-    """Pickles the nav's pages as plain pages without their text (content, Markdown, links),
-    and files without their generated content."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        # (a function making an empty object, no arguments, its state): pickle remembers the
-        # object before its state, so pages, sections and files may refer to each other.
-        if isinstance(obj, Page):
-            state = {k: v for k, v in vars(obj).items() if k not in _DROPPED}
-            for name in ("content", "markdown"):
-                if state.get(name) is not None:
-                    state[name] = ""  # not None: MkDocs reads the title as it would
-            return _empty_page, (), state
-        if isinstance(obj, File):
-            state = {k: v for k, v in vars(obj).items() if k != "_content"}
-            return _empty_file, (), state
-        return NotImplemented
-
-
-def _empty_page() -> Page:
-    return Page.__new__(Page)
-
-
-def _empty_file() -> File:
-    return File.__new__(File)
-
-
-# -- in the worker process ---------------------------------------------------------------------
-
-
-class _Worker:
-    settings: _Settings
-    converter: Converter
-    records: list[logging.LogRecord] = []
-    files: tuple[str, Files] | None = None
-    theme: tuple[str, _Theme] | None = None
-    hub: Hub | None = None
-    item_pages: list[ItemPage] = []
-
-
-@dataclass
-class _Theme:
-    """The site as the theme's templates see it, in a worker."""
-
-    config: Any
-    nav: Navigation
-    env: Environment
-    pages: list[File]
-
-
-class _Capture(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        # Sent back as text: arguments and tracebacks may not survive pickling.
-        record.msg, record.args = record.getMessage(), None
-        if record.exc_info:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
-        _Worker.records.append(record)
-
-
-def _start_worker(settings: _Settings, level: int, hub: HubSetup | None) -> None:
-    _Worker.settings = settings
-    use_marker_nonce(settings["marker_nonce"])
-    _Worker.converter = Converter(settings)
-    root = logging.getLogger()
-    root.handlers[:] = [_Capture()]
-    root.setLevel(level)
-    logging.getLogger("mkdocs").setLevel(level)
-    if hub is not None:
-        # The same hub as the build's: same documents and options.
-        documents, options, preview_pending = hub
-        _Worker.hub = Hub(build_catalog(documents), options)
-        _Worker.item_pages = _Worker.hub.item_pages(preview_pending=preview_pending)
-
-
-def _files(table: str) -> Files:
-    """The build's file list, read once from the file the build wrote."""
-    if _Worker.files is None or _Worker.files[0] != table:
-        udu = _Worker.settings["use_directory_urls"]
-        files = []
-        site_dir, rows = pickle.loads(Path(table).read_bytes())
-        for src_uri, dest_uri, url, inclusion in rows:
-            file = File(src_uri, None, site_dir, udu, dest_uri=dest_uri, inclusion=inclusion)
-            file.url = url
-            files.append(file)
-        _Worker.files = (table, Files(files))
-    return _Worker.files[1]
-
-
-def _render_items(first: int, ids: list[str]) -> list[Rendered] | None:
-    """Templates of item pages ``first`` to ``first + len(ids)`` rendered; ``None`` if this
-    worker's hub does not have those very items there (the build renders them itself)."""
-    requests = _Worker.item_pages[first : first + len(ids)]
-    if _Worker.hub is None or [r.item.id for r in requests] != ids:
-        return None
-    try:
-        return _Worker.hub.render_items(requests)
-    except Exception:
-        return None
-
-
-def _convert(table: str, jobs: list[Job]) -> list[Prepared | None]:
-    # Pages are handed out once every template is rendered: the hub is no longer needed.
-    _Worker.hub, _Worker.item_pages = None, []
-    files = _files(table)
-    return [_convert_one(job, files) for job in jobs]
-
-
-def _convert_one(job: Job, files: Files) -> Prepared | None:
-    """``job``'s page converted as MkDocs would; ``None`` if that failed (MkDocs will try again
-    in its own process, and report the error as it always does)."""
-    settings = _Worker.settings
-    file = files.get_file_from_path(job.src_uri)
-    if file is None:
-        return None
-    _Worker.records = []
-    page = Page(None, file, settings)  # type: ignore[arg-type]
-    try:
-        page.markdown, page.meta = get_data(job.content)
-        markdown = page.markdown
-        _Worker.converter.render(page, files)
-        html = finish_html(page.content or "", job.fragments)
-        if html is not None and job.harvested:
-            html = sanitize_page_html(html)
-    except Exception:
-        return None
-    finally:
-        file.page = None  # the worker keeps no page once it is sent
-    links = getattr(page, "links_to_anchors", None)
-    return Prepared(
-        markdown=markdown,
-        meta=page.meta,
-        html=html,
-        toc=page.toc,
-        title=page._title_from_render,
-        anchors=page.present_anchor_ids or set(),
-        links_to_anchors=None if links is None else {f.src_uri: v for f, v in links.items()},
-        records=_Worker.records,
-    )
-
-
-def _theme(table: str, site: str) -> _Theme:
-    """The site's configuration, nav and theme, read once from the file the build wrote."""
-    if _Worker.theme is None or _Worker.theme[0] != site:
-        config, nav, serve = pickle.loads(Path(site).read_bytes())
-        inclusion = InclusionLevel.is_in_serve if serve else InclusionLevel.is_included
-        pages = _files(table).documentation_pages(inclusion=inclusion)
-        _Worker.theme = (site, _Theme(config, nav, config.theme.get_env(), pages))
-    return _Worker.theme[1]
-
-
-def _write(table: str, site: str, outputs: list[Output]) -> list[list[logging.LogRecord] | None]:
-    try:
-        files, theme = _files(table), _theme(table, site)
-    except Exception:  # e.g. a value in the configuration that only MkDocs' process can load
-        return [None] * len(outputs)
-    return [_write_one(output, files, theme) for output in outputs]
-
-
-def _write_one(output: Output, files: Files, theme: _Theme) -> list[logging.LogRecord] | None:
-    """``output``'s page written as MkDocs' ``_build_page`` would write it; the messages logged
-    meanwhile, or ``None`` if that failed (MkDocs then writes it, and reports any error)."""
-    file = files.get_file_from_path(output.src_uri)
-    if file is None:
-        return None
-    _Worker.records = []
-    page = Page(None, file, theme.config)
-    try:
-        page.markdown, page.meta, page.content = output.markdown, output.meta, output.content
-        page.toc, page._title_from_render = output.toc, output.title
-        page.update_date = output.update_date
-        page.active = True
-        context = get_context(theme.nav, theme.pages, theme.config, page)
-        template = theme.env.get_template(output.meta.get("template", "main.html"))
-        html = finish_output(template.render(context), output.language, output.head)
-        if not html.strip():
-            return None
-        write_file(html.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
-    except Exception:
-        return None
-    finally:
-        file.page = None
-    return _Worker.records
