@@ -24,7 +24,7 @@ import json
 import posixpath
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -266,25 +266,15 @@ class Hub:
 
     # -- pages -----------------------------------------------------------------------------------
 
-    def pages(
-        self,
-        *,
-        preview_pending: bool = False,
-        render_items: Callable[[list[ItemPage]], list[Rendered]] | None = None,
-    ) -> list[PageSpec]:
+    def pages(self, *, preview_pending: bool = False) -> list[PageSpec]:
         """Every page of the hub.
-
-        ``render_items`` renders the templates of item pages (see :meth:`item_pages`), e.g. in
-        worker processes (``kehila/render.py``); by default they are rendered here.
 
         Raises:
             HubError: two pages would be generated at the same path.
         """
-        requests = self.item_pages(preview_pending=preview_pending)
-        rendered = (render_items or self.render_items)(requests)
         item_pages: dict[str, list[PageSpec]] = {}
-        for request, markdown in zip(requests, rendered, strict=True):
-            page = self._item_spec(request, markdown)
+        for request in self.item_pages(preview_pending=preview_pending):
+            page = self._item_spec(request, self.render_item(request))
             item_pages.setdefault(request.item.kind, []).append(page)
         pages: list[PageSpec] = []
         for kind in KIND_SECTIONS:
@@ -319,10 +309,6 @@ class Hub:
             if preview_pending:
                 requests += [ItemPage(item, draft=True) for item in self.catalog.pending(kind)]
         return requests
-
-    def render_items(self, requests: list[ItemPage]) -> list[Rendered]:
-        """The item pages' templates rendered, in order."""
-        return [self.render_item(request) for request in requests]
 
     def public_items(self) -> list[Item]:
         """Items of the enabled kinds that the public site shows, newest first."""

@@ -1,9 +1,8 @@
 """What Kehila's page workers are sent, and what they do with it (see ``render.py``).
 
-A worker process starts with :func:`start_worker` (the build's settings, and the documents and
-options of its hub, to build the same hub), then takes tasks: :func:`render_items` (item pages'
-templates), :func:`convert` (item pages from Markdown to HTML) and :func:`write` (item pages
-put into the theme's template and written). Large things that every task needs (the site's
+A worker process starts with :func:`start_worker` (the build's settings), then takes tasks:
+:func:`convert` (item pages from Markdown to HTML) and :func:`write` (item pages put into the
+theme's template and written). Large things that every task needs (the site's
 file list, its configuration and nav) travel once, in files the build writes.
 """
 
@@ -22,17 +21,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 from mkdocs.utils.meta import get_data
 
-from .content import build_catalog
 from .converter import Converter
-from .hub import (
-    Hub,
-    HubOptions,
-    ItemPage,
-    Rendered,
-    finish_html,
-    marker_nonce,
-    use_marker_nonce,
-)
+from .hub import finish_html, marker_nonce, use_marker_nonce
 from .sanitize import sanitize_page_html
 
 if TYPE_CHECKING:
@@ -43,11 +33,6 @@ if TYPE_CHECKING:
 
 
 # -- what travels to the workers ----------------------------------------------------------------
-
-
-#: What a worker needs to build the same hub as the build: the ``(path, text)`` of every
-#: Markdown file, the hub's options and whether drafts are previewed.
-HubSetup = tuple[list[tuple[str, str]], HubOptions, bool]
 
 
 @dataclass(frozen=True)
@@ -204,8 +189,6 @@ class _Worker:
     records: list[logging.LogRecord] = []
     files: tuple[str, Files] | None = None
     theme: tuple[str, _Theme] | None = None
-    hub: Hub | None = None
-    item_pages: list[ItemPage] = []
 
 
 @dataclass
@@ -228,7 +211,9 @@ class _Capture(logging.Handler):
         _Worker.records.append(record)
 
 
-def start_worker(settings: Settings, level: int, hub: HubSetup | None) -> None:
+def start_worker(settings: Settings, level: int) -> None:
+    """A worker's start: the build's settings and markers, its log level (messages are kept
+    for the build's process, which logs them again)."""
     _Worker.settings = settings
     use_marker_nonce(settings["marker_nonce"])
     _Worker.converter = Converter(settings)
@@ -236,11 +221,6 @@ def start_worker(settings: Settings, level: int, hub: HubSetup | None) -> None:
     root.handlers[:] = [_Capture()]
     root.setLevel(level)
     logging.getLogger("mkdocs").setLevel(level)
-    if hub is not None:
-        # The same hub as the build's: same documents and options.
-        documents, options, preview_pending = hub
-        _Worker.hub = Hub(build_catalog(documents), options)
-        _Worker.item_pages = _Worker.hub.item_pages(preview_pending=preview_pending)
 
 
 def _files(table: str) -> Files:
@@ -257,21 +237,8 @@ def _files(table: str) -> Files:
     return _Worker.files[1]
 
 
-def render_items(first: int, ids: list[str]) -> list[Rendered] | None:
-    """Templates of item pages ``first`` to ``first + len(ids)`` rendered; ``None`` if this
-    worker's hub does not have those very items there (the build renders them itself)."""
-    requests = _Worker.item_pages[first : first + len(ids)]
-    if _Worker.hub is None or [r.item.id for r in requests] != ids:
-        return None
-    try:
-        return _Worker.hub.render_items(requests)
-    except Exception:
-        return None
-
-
 def convert(table: str, jobs: list[Job]) -> list[Prepared | None]:
-    # Pages are handed out once every template is rendered: the hub is no longer needed.
-    _Worker.hub, _Worker.item_pages = None, []
+    """``jobs``' pages converted (see :func:`_convert_one`)."""
     files = _files(table)
     return [_convert_one(job, files) for job in jobs]
 

@@ -98,12 +98,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         preview = self.is_serve and self.config.preview_pending
         options = self._hub_options(config) if self.config.enabled else None
         if options is not None:
-            # The workers parse the items too, meanwhile, and then take a share of the item
-            # pages' templates (not under `serve --dirty`, which renders only what changed).
-            hub = None if self.rebuilds.active else (documents, options, preview)
-            self.renderer.start(
-                config, workers=self.config.workers, documents=len(documents), hub=hub
-            )
+            # Started now, the workers are ready when the pages are (on_nav).
+            self.renderer.start(config, workers=self.config.workers, documents=len(documents))
         catalog = build_catalog(documents, cache=self.rebuilds.catalog_cache())
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
@@ -120,10 +116,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.hub = hub = self.rebuilds.hub(catalog, options)
         self.pages_by_uri = {}
         try:
-            specs = hub.pages(
-                preview_pending=preview,
-                render_items=lambda requests: self.renderer.render_items(hub, requests),
-            )
+            specs = hub.pages(preview_pending=preview)
         except HubError as exc:
             raise PluginError(str(exc)) from None
         for spec in specs:

@@ -1,4 +1,4 @@
-"""Item pages converted beside the build: Markdown to HTML in worker processes.
+"""Item pages converted and written beside the build, in worker processes.
 
 MkDocs converts pages one after another on one core, and at thousands of items that is most of
 a build. Item pages do not depend on each other, so the plugin hands them to worker processes
@@ -44,7 +44,7 @@ from mkdocs.structure.pages import Page
 
 from . import page_worker
 from .converter import Converter
-from .page_worker import HubSetup, Job, Output, Prepared, SitePickler, site_view
+from .page_worker import Job, Output, Prepared, SitePickler, site_view
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -53,14 +53,10 @@ if TYPE_CHECKING:
     from mkdocs.structure.files import File, Files
     from mkdocs.structure.nav import Navigation
 
-    from .hub import Hub, ItemPage, Rendered
-
 log = logging.getLogger(__name__)
 
 #: Pages per task: a few tens of milliseconds of work, so that MkDocs never waits long for one.
 CHUNK = 16
-#: Item pages per task of rendering templates (a page's template is quicker than converting it).
-ITEM_CHUNK = 32
 #: Pages per task of writing pages (the theme's template filled in, the file written).
 WRITE_CHUNK = 16
 #: Tasks of writing pages handed out at first (about a second's work for a worker, while MkDocs
@@ -71,7 +67,8 @@ WRITE_AHEAD = 4
 #: With ``workers`` left to its default, smaller hubs are converted in MkDocs' own process:
 #: starting a worker costs more than it saves.
 AUTO_MIN_PAGES = 200
-#: The most workers the default asks for: each holds a copy of the hub.
+#: The most workers the default asks for: MkDocs' process takes every page from them (more
+#: would wait for it), and each costs memory.
 AUTO_MAX_WORKERS = 4
 #: ``False``: MkDocs' process waits for the workers' results instead of doing the work no
 #: worker has started (for tests that must see the workers' output on every page).
@@ -185,14 +182,13 @@ class _Writing:
 
 
 #: What :attr:`PageRenderer.stats` counts: worker processes; item pages handed out to convert,
-#: taken from a worker, converted here; item templates a worker rendered; item pages that
-#: workers may write, handed out to write, written by a worker.
+#: taken from a worker, converted here; item pages that workers may write, handed out to write,
+#: written by a worker.
 STATS = (
     "workers",
     "submitted",
     "taken",
     "here",
-    "rendered",
     "to write",
     "handed out",
     "written",
@@ -202,14 +198,12 @@ STATS = (
 class PageRenderer:
     """Worker processes working ahead of MkDocs on item pages (see the module's doc).
 
-    :meth:`start` (``on_files``) starts them; each parses the items for itself, while MkDocs'
-    process does the same, and then :meth:`render_items` shares the item pages' templates
-    between both. :meth:`convert_ahead` (``on_nav``) hands them the pages to convert.
+    :meth:`start` (``on_files``) starts them, :meth:`convert_ahead` (``on_nav``) hands them the
+    pages to convert and :meth:`write_ahead` (``on_env``) the pages to write.
     """
 
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
-        self._hub_setup = False
         self._slots: dict[str, _Slot] = {}
         self._writes: dict[str, _Slot] = {}
         self._writing = _Writing()
@@ -225,14 +219,11 @@ class PageRenderer:
         *,
         workers: int | None,
         documents: int,
-        hub: HubSetup | None = None,
     ) -> None:
         """Start the workers for a build of a content folder of ``documents`` Markdown files.
 
         ``workers=None`` picks :func:`default_workers` for hubs of :data:`AUTO_MIN_PAGES` files
-        or more; ``0`` does everything in this process. With ``hub`` (the documents, options
-        and preview flag of this build's :class:`~kehila.hub.Hub`), the workers build the same
-        hub, so that :meth:`render_items` can share the templates' work.
+        or more; ``0`` does everything in this process.
         """
         self.close()
         self.stats = dict.fromkeys(self.stats, 0)
@@ -244,7 +235,7 @@ class PageRenderer:
             return
         settings = page_worker.settings(config)
         try:
-            pickle.dumps((settings, hub[1] if hub else None))  # the documents are plain text
+            pickle.dumps(settings)
         except Exception as exc:  # e.g. an extension configured with an object that cannot travel
             log.debug(f"Item pages are rendered and converted in this process: {exc}")
             return
@@ -253,36 +244,12 @@ class PageRenderer:
             max_workers=count,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=page_worker.start_worker,
-            initargs=(settings, level, hub),
+            initargs=(settings, level),
         )
-        # Processes start on demand: start them now, so that they parse while this one does.
+        # Processes start on demand: start them now, so that they are ready when pages are.
         for _ in range(count):
             self._executor.submit(int)
-        self._hub_setup = hub is not None
         self.stats["workers"] = count
-
-    def render_items(self, hub: Hub, requests: list[ItemPage]) -> list[Rendered]:
-        """``hub.render_items(requests)``, shared with the workers: they take the last pages
-        first, this process the first ones, and each chunk is done once, by whoever gets it."""
-        if self._executor is None or not self._hub_setup:
-            return hub.render_items(requests)
-        chunks = [requests[i : i + ITEM_CHUNK] for i in range(0, len(requests), ITEM_CHUNK)]
-        starts = range(0, len(requests), ITEM_CHUNK)
-        render = page_worker.render_items
-        submitted = {
-            first: self._executor.submit(render, first, [r.item.id for r in chunk])
-            for first, chunk in reversed(list(zip(starts, chunks, strict=True)))
-        }
-        out: list[Rendered] = []
-        for first, chunk in zip(starts, chunks, strict=True):
-            future = submitted[first]
-            result = None if SHARE and future.cancel() else self._result(future)
-            if result is None:
-                out += hub.render_items(chunk)
-            else:
-                out += result
-                self.stats["rendered"] += len(chunk)
-        return out
 
     def convert_ahead(
         self,

@@ -99,7 +99,7 @@ def _project(root: Path, *, harvested: bool, workers: int = 0) -> Path:
     return build(root, strict=False)
 
 
-# With workers, the item pages are rendered, converted and sanitised in worker processes
+# With workers, the item pages are converted, sanitised and written in worker processes
 # (MkDocs waits for them rather than doing any of those pages itself).
 @pytest.mark.parametrize("workers", [0, 1], ids=["in-mkdocs", "in-workers"])
 def test_harvested_markdown_cannot_become_html(
