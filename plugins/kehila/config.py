@@ -182,7 +182,7 @@ class KehilaConfig(base.Config):
     # "Search and scale"); for small hubs, list Material's `search` plugin instead.
     search = c.Type(bool, default=True)
 
-    # Building: worker processes that convert item pages on the machine's other cores while
+    # Building: worker processes that convert and write item pages on the other cores while
     # MkDocs works through its pages (see render.py). Unset: one fewer than the CPUs (at most 4)
     # for hubs of 200 item pages or more; 0: every page in MkDocs' own process.
     workers = c.Optional(WholeNumber(minimum=0))
