@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Pages per task: a few tens of milliseconds of work, so that MkDocs never waits long for one.
+#: Pages per task of converting pages: a few tens of milliseconds of work, so that MkDocs never
+#: waits long for one.
 CHUNK = 16
 #: Pages per task of writing pages (the theme's template filled in, the file written).
 WRITE_CHUNK = 16
@@ -112,7 +113,7 @@ def others_in_page_events(config: MkDocsConfig, owner: object) -> list[str]:
             mine = [i for i, h in enumerate(handlers) if getattr(h, "__self__", None) is owner]
             handlers = handlers[mine[-1] + 1 :] if mine else handlers
         others += [
-            f"{getattr(h, '__qualname__', h)}"
+            str(getattr(h, "__qualname__", h))
             for h in handlers
             if getattr(h, "__self__", None) is not owner
         ]
