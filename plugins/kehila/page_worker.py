@@ -287,6 +287,7 @@ def _theme(table: str, site: str) -> _Theme:
 
 
 def write(table: str, site: str, outputs: list[Output]) -> list[list[logging.LogRecord] | None]:
+    """``outputs``' pages written (see :func:`_write_one`); none if the site cannot be loaded."""
     try:
         files, theme = _files(table), _theme(table, site)
     except Exception:  # e.g. a value in the configuration that only MkDocs' process can load
