@@ -146,15 +146,6 @@ class PageSpec:
         return self.item.direction if self.item else None
 
 
-class ItemPage(NamedTuple):
-    """An item page to generate: the item, and its neighbours in the newsletter archive."""
-
-    item: Item
-    draft: bool = False
-    older: Item | None = None
-    newer: Item | None = None
-
-
 class Rendered(NamedTuple):
     """A template rendered for both ways of converting it (see :attr:`PageSpec.fast_markdown`)."""
 
@@ -183,13 +174,11 @@ def use_marker_nonce(nonce: str) -> None:
     _NONCE, _MARKER = nonce, re.compile(rf"<!--kehila-{nonce}-(\d+)-->")
 
 
-def finish_html(
-    html: str, fragments: tuple[str, ...], marker: re.Pattern[str] | None = None
-) -> str | None:
+def finish_html(html: str, fragments: tuple[str, ...]) -> str | None:
     """``html`` with the n-th marker replaced by ``fragments[n]`` (see :meth:`PageSpec.finish`)."""
     if not fragments:
         return html
-    parts = (marker or _MARKER).split(html)
+    parts = _MARKER.split(html)
     if parts[1::2] != [str(n) for n in range(len(fragments))]:
         return None
     out = parts[0::2]
@@ -272,15 +261,18 @@ class Hub:
         Raises:
             HubError: two pages would be generated at the same path.
         """
-        item_pages: dict[str, list[PageSpec]] = {}
-        for request in self.item_pages(preview_pending=preview_pending):
-            page = self._item_spec(request, self.render_item(request))
-            item_pages.setdefault(request.item.kind, []).append(page)
         pages: list[PageSpec] = []
         for kind in KIND_SECTIONS:
             if not self.enabled(kind):
                 continue
-            pages += item_pages.get(kind, [])
+            public = self.catalog.public(kind)
+            for position, item in enumerate(public):
+                # Newest first: the previous (older) issue is the next one in the list.
+                older = public[position + 1] if position + 1 < len(public) else None
+                newer = public[position - 1] if position > 0 else None
+                pages.append(self._item_page(item, older=older, newer=newer))
+            if preview_pending:
+                pages += [self._item_page(item, draft=True) for item in self.catalog.pending(kind)]
             pages += self._index_pages(kind)
         if self.options.stories and self.options.wall:
             pages.append(self._wall_page())
@@ -292,23 +284,6 @@ class Hub:
             pages.append(self._home_page())
         _check_unique(pages)
         return pages
-
-    def item_pages(self, *, preview_pending: bool = False) -> list[ItemPage]:
-        """The item pages to generate, in the order of :meth:`pages`: each section's public
-        items newest first, then (``preview_pending``) its pending items as drafts."""
-        requests: list[ItemPage] = []
-        for kind in KIND_SECTIONS:
-            if not self.enabled(kind):
-                continue
-            public = self.catalog.public(kind)
-            for position, item in enumerate(public):
-                # Newest first: the previous (older) issue is the next one in the list.
-                older = public[position + 1] if position + 1 < len(public) else None
-                newer = public[position - 1] if position > 0 else None
-                requests.append(ItemPage(item, older=older, newer=newer))
-            if preview_pending:
-                requests += [ItemPage(item, draft=True) for item in self.catalog.pending(kind)]
-        return requests
 
     def public_items(self) -> list[Item]:
         """Items of the enabled kinds that the public site shows, newest first."""
@@ -323,37 +298,41 @@ class Hub:
     def _home_crumb(self) -> list[tuple[str, str]]:
         return [(self.options.home_title, "index.md")] if self.options.home else []
 
-    def render_item(self, request: ItemPage) -> Rendered:
-        """An item page's template rendered (the costly part of :meth:`_item_spec`)."""
-        item = request.item
+    def _item_page(
+        self,
+        item: Item,
+        *,
+        draft: bool = False,
+        older: Item | None = None,
+        newer: Item | None = None,
+    ) -> PageSpec:
+        src_uri = self.src_uri_for(item)
+        crumbs = self._crumbs_for(item)
         newsletter = item.kind == "newsletter"
-        return self._render(
+        rendered = self._render(
             f"{item.kind}.md",
-            self.src_uri_for(item),
+            src_uri,
             item=item,
-            draft=request.draft,
-            crumbs=self._crumbs_for(item),
-            older=request.older if newsletter else None,
-            newer=request.newer if newsletter else None,
+            draft=draft,
+            crumbs=crumbs,
+            older=older if newsletter else None,
+            newer=newer if newsletter else None,
         )
-
-    def _item_spec(self, request: ItemPage, rendered: Rendered) -> PageSpec:
-        item = request.item
         fast = rendered.spec_fields()
         if any("<!--" in text for text in [item.body, *(a.body for a in item.answers)]):
             # A comment left open in the item's Markdown would end at the next marker and hide
             # the rest of the page: convert the whole page with md_in_html, as it is written.
             fast = {}
         return PageSpec(
-            self.src_uri_for(item),
+            src_uri,
             item.title,
             rendered.markdown,
             item=item,
-            draft=request.draft,
+            draft=draft,
             harvested=item.source is not None,
             view="item",
             section=KIND_SECTIONS[item.kind],
-            crumbs=self._crumbs_for(item),
+            crumbs=crumbs,
             **fast,
         )
 
