@@ -130,6 +130,11 @@ class PageSpec:
     fragments: tuple[str, ...] = ()
     """The HTML blocks that :attr:`fast_markdown`'s markers stand for, in order."""
 
+    @property
+    def source(self) -> str:
+        """The Markdown that MkDocs converts: :attr:`fast_markdown` where there is one."""
+        return self.fast_markdown if self.fast_markdown is not None else self.markdown
+
     def finish(self, html: str) -> str | None:
         """Put the HTML blocks in place of their markers in the HTML converted from
         :attr:`fast_markdown`; ``None`` if a marker went missing or was repeated (an item's

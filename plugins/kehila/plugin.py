@@ -133,8 +133,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if spec.item is None and spec.view in NAV_VIEWS and not spec.noindex:
                 # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
-            content = spec.fast_markdown if spec.fast_markdown is not None else spec.markdown
-            file = File.generated(config, spec.src_uri, content=content, inclusion=inclusion)
+            file = File.generated(config, spec.src_uri, content=spec.source, inclusion=inclusion)
             files.append(file)
             if inclusion is not InclusionLevel.UNDEFINED:
                 # Never in the nav, so MkDocs would give it a plain Page; this one may arrive
@@ -236,19 +235,17 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             and file.src_uri in self.pages_by_uri
             and file.src_uri not in in_nav
         ]
-        # MkDocs picks a page's template before on_page_context, where the plugin learns
-        # whether a worker wrote the page: the template it picks now decides then.
-        for page in pages:
-            self.templates[page.file.src_uri] = page.meta.get("template")
-            page.meta["template"] = "kehila/page.html"
+        self.templates = {page.file.src_uri: page.meta.get("template") for page in pages}
         output = functools.partial(self._output, config=config)
         if not self.renderer.write_ahead(
             pages, output, self.nav, config, files, serve=self.is_serve
         ):
-            for page in pages:
-                page.meta = self._original_meta(page)
             self.templates = {}
             return
+        # MkDocs picks a page's template before on_page_context, where the plugin learns
+        # whether a worker wrote the page: the template it picks now decides then.
+        for page in pages:
+            page.meta["template"] = "kehila/page.html"
         assert env.loader is not None
         env.loader = ChoiceLoader([DictLoader(TEMPLATES), env.loader])
         self.written.install()
@@ -329,7 +326,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 File.generated(
                     config,
                     spec.src_uri,
-                    content=spec.fast_markdown or spec.markdown,
+                    content=spec.source,
                     inclusion=InclusionLevel.NOT_IN_NAV,
                 )
             )
