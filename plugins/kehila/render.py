@@ -180,6 +180,8 @@ class _Writing:
     reached: int = -1
     """The last chunk that MkDocs has reached."""
     under_way: list[Future[Any]] = field(default_factory=list)
+    slots: dict[str, _Slot] = field(default_factory=dict)
+    """Where each page handed out is in its task."""
 
 
 #: What :attr:`PageRenderer.stats` counts: worker processes; item pages handed out to convert,
@@ -206,7 +208,6 @@ class PageRenderer:
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
         self._slots: dict[str, _Slot] = {}
-        self._writes: dict[str, _Slot] = {}
         self._writing = _Writing()
         self._converter: Converter | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
@@ -238,7 +239,7 @@ class PageRenderer:
         try:
             pickle.dumps(settings)
         except Exception as exc:  # e.g. an extension configured with an object that cannot travel
-            log.debug(f"Item pages are rendered and converted in this process: {exc}")
+            log.debug(f"Item pages are converted and written in this process: {exc}")
             return
         level = logging.getLogger("mkdocs").getEffectiveLevel()
         self._executor = ProcessPoolExecutor(
@@ -296,7 +297,6 @@ class PageRenderer:
         how, made when the page is handed out) and writes the file. ``False``: the workers
         cannot (none started, or the configuration cannot travel).
         """
-        self._writes.clear()
         self._writing = _Writing()
         if self._executor is None or not pages:
             return False
@@ -338,7 +338,7 @@ class PageRenderer:
             writing.under_way.append(future)
             self.stats["handed out"] += len(chunk)
             for position, page in enumerate(chunk):
-                self._writes[page.file.src_uri] = _Slot(future, position)
+                writing.slots[page.file.src_uri] = _Slot(future, position)
 
     def written(self, src_uri: str) -> bool:
         """Whether a worker wrote the page (its messages are logged now); ``False``: MkDocs
@@ -348,7 +348,7 @@ class PageRenderer:
         if chunk is None:
             return False
         writing.reached = max(writing.reached, chunk)
-        records = self._claim(self._writes, src_uri)
+        records = self._claim(writing.slots, src_uri)
         self._hand_out(WRITE_AHEAD * self.stats["workers"])
         if records is None:
             return False
@@ -412,7 +412,6 @@ class PageRenderer:
         """Stop the workers (pages not yet taken are dropped). ``wait``: let a worker finish
         the page it is writing first."""
         self._slots.clear()
-        self._writes.clear()
         self._writing = _Writing()
         self._converter = None
         if self._executor is not None:
