@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from .model import parse_date
+from .model import read_date
 
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
@@ -14,8 +14,6 @@ def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> d
     if value is None:
         return None
     try:
-        return parse_date(value)
-    except (TypeError, ValueError):
-        raise click.BadParameter(
-            f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
-        ) from None
+        return read_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -406,6 +406,14 @@ def parse_date(value: Any) -> dt.datetime:
     return parsed
 
 
+def read_date(value: Any) -> dt.datetime:
+    """:func:`parse_date` of a date someone wrote: a ``ValueError`` says what was expected."""
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected an ISO 8601 date such as 2025-03-14, got {value!r}") from None
+
+
 def _format_date(value: dt.datetime) -> str:
     if value.utcoffset() == dt.timedelta(0):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -556,11 +564,9 @@ class _Validator:
         if value is None:
             return None
         try:
-            return parse_date(value)
-        except (TypeError, ValueError):
-            raise self._error(
-                name, f"expected an ISO 8601 date such as 2025-03-14, got {value!r}"
-            ) from None
+            return read_date(value)
+        except ValueError as exc:
+            raise self._error(name, str(exc)) from None
 
     def language(self, name: str) -> str:
         value = self.string(name)
