@@ -354,8 +354,6 @@ def add() -> None:
     """Capture an item by hand (written as pending, like a harvested one)."""
 
 
-
-
 @add.command("story")
 @_CONFIG_OPTION
 @click.option("--url", required=True, help="Where the customer posted it (the provenance).")
