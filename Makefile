@@ -1,6 +1,6 @@
 # The two commands of the README's Quickstart. Both create and use their own virtual environment.
 #   make serve   build and serve the demo hub on http://127.0.0.1:8000/ (--dirty: an edit
-#                rebuilds only the pages it changes, see README "Search and scale")
+#                rebuilds only the pages it changes, see docs/search-and-scale.md)
 #   make test    run the whole test suite (installs Debian's chromium for the browser tests)
 
 PYTHON ?= python3

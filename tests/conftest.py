@@ -131,7 +131,7 @@ def screenshot(page, name: str) -> Path:
 
 # -- Proven promises ---------------------------------------------------------------------------
 # The security and fault suites (tests/security/, tests/faults/) report what they tried through
-# the `proof` fixture; the totals are printed at the end of the run (and quoted in the README).
+# the `proof` fixture; the totals are printed at the end of the run (docs/security.md shows them).
 # Figures travel as user properties of test reports, so they add up under pytest-xdist too.
 
 PROOF_FIGURES = (

@@ -2,7 +2,7 @@
 
 Options are flat and grouped by feature prefix, each feature switched on by a bool of the same
 name (as Material's blog does): ``stories``, then ``stories_title``, ``stories_url_format``.
-Every option is documented in the README's ``## Configuration`` section, one table per feature.
+Every option is documented in ``docs/configuration.md``, one table per feature.
 """
 
 from __future__ import annotations
@@ -178,8 +178,8 @@ class KehilaConfig(base.Config):
     # Editors' preview of pending items on `mkdocs serve`
     preview_pending = c.Type(bool, default=True)
 
-    # Search: Kehila's chunked static search index and header search box (see the README's
-    # "Search and scale"); for small hubs, list Material's `search` plugin instead.
+    # Search: Kehila's chunked static search index and header search box (see
+    # docs/search-and-scale.md); for small hubs, list Material's `search` plugin instead.
     search = c.Type(bool, default=True)
 
     # Building: worker processes that convert and write item pages on the other cores while
