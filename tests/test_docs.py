@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import click
 import pytest
 from kehila.config import KehilaConfig
 from kehila.harvest import config as harvest_config
@@ -203,3 +205,53 @@ def test_the_manual_builds_with_mkdocs(tmp_path: Path) -> None:
     mkdocs_build(config)
     assert (tmp_path / "site" / "sources" / "discourse" / "index.html").is_file()
     assert (tmp_path / "site" / "configuration" / "index.html").is_file()
+
+
+def _commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _commands(sub, f"{path} {name}")
+
+
+def test_every_command_and_option_of_kehila_is_in_the_manual() -> None:
+    from kehila.cli import main
+
+    manual = "\n".join(page.read_text(encoding="utf-8") for page in DOCS.rglob("*.md"))
+    missing = []
+    for path, command in _commands(main, "kehila"):
+        if path not in manual:
+            missing.append(path)
+        flags = [
+            flag
+            for param in command.params
+            for flag in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])
+            if flag.startswith("-") and flag not in {"-h", "--help", "--version"}
+        ]
+        missing += [
+            f"{path} {flag}"
+            for flag in flags
+            if not re.search(re.escape(flag) + r"(?![\w-])", manual)
+        ]
+    assert len(list(_commands(main, "kehila"))) >= 10  # the command tree was walked
+    assert not missing, f"commands and options missing from docs/: {missing}"
+
+
+def test_the_configuration_reference_gives_the_schema_defaults() -> None:
+    rows = {}
+    for line in (DOCS / "configuration.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.split("|")[1:-1]]
+        if len(cells) == 4 and (name := re.fullmatch(r"`(\w+)`", cells[0])):
+            rows[name[1]] = cells[2]
+    checked = 0
+    for name, option in KehilaConfig._schema:
+        default = option.default
+        if isinstance(default, bool):
+            expected = f"`{str(default).lower()}`"
+        elif isinstance(default, int | str) and default != "":
+            expected = f"`{default}`"
+        else:
+            continue  # lists and unset values are described in words
+        checked += 1
+        assert rows.get(name) == expected, f"docs/configuration.md: {name} defaults to {expected}"
+    assert checked >= 30
