@@ -8,16 +8,18 @@ as GitHub slugs them. The manual also builds with MkDocs, as docs/index.md says.
 from __future__ import annotations
 
 import ast
+import importlib.metadata
+import importlib.util
 import re
 import textwrap
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import click
 import pytest
-from kehila.config import KehilaConfig
 from kehila.harvest import config as harvest_config
 from kehila.harvest.sources import SOURCE_TYPES
 from markdown_it import MarkdownIt
@@ -25,6 +27,15 @@ from markdown_it import MarkdownIt
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+
+def _entry_point(group: str, name: str) -> Any:
+    """What an entry point of the installed package names (wherever the module lives)."""
+    return importlib.metadata.entry_points(group=group)[name].load()
+
+
+#: The options of the ``kehila`` plugin, as MkDocs finds the plugin.
+PLUGIN_SCHEMA = _entry_point("mkdocs.plugins", "kehila").config_class._schema
 
 
 def _page_id(page: Path) -> str:
@@ -131,7 +142,7 @@ def _documented_options(page: Path) -> set[str]:
 
 def test_every_plugin_option_is_in_the_configuration_reference() -> None:
     documented = _documented_options(DOCS / "configuration.md")
-    options = [name for name, _ in KehilaConfig._schema]
+    options = [name for name, _ in PLUGIN_SCHEMA]
     assert "stories_url_format" in options  # the schema was read
     missing = [name for name in options if name not in documented]
     assert not missing, f"plugin options missing from docs/configuration.md: {missing}"
@@ -167,8 +178,9 @@ def source_options(module_file: Path) -> set[str]:
 def test_every_source_option_is_on_its_page(type_name: str) -> None:
     page = DOCS / "sources" / f"{type_name}.md"
     assert page.is_file(), f"source type {type_name!r} has no page {_page_id(page)}"
-    module = SOURCE_TYPES[type_name].partition(":")[0].rsplit(".", 1)[-1]
-    options = source_options(ROOT / "harvest" / "sources" / f"{module}.py")
+    spec = importlib.util.find_spec(SOURCE_TYPES[type_name].partition(":")[0])
+    assert spec and spec.origin, f"no module for source type {type_name!r}"
+    options = source_options(Path(spec.origin))
     assert {"language", "mask_contacts"} & options, "the adapter's options were not found"
     missing = sorted(options - _documented_options(page))
     assert not missing, f"options of type {type_name!r} missing from {_page_id(page)}: {missing}"
@@ -215,8 +227,7 @@ def _commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Co
 
 
 def test_every_command_and_option_of_kehila_is_in_the_manual() -> None:
-    from kehila.cli import main
-
+    main = _entry_point("console_scripts", "kehila")
     manual = "\n".join(page.read_text(encoding="utf-8") for page in DOCS.rglob("*.md"))
     missing = []
     for path, command in _commands(main, "kehila"):
@@ -244,7 +255,7 @@ def test_the_configuration_reference_gives_the_schema_defaults() -> None:
         if len(cells) == 4 and (name := re.fullmatch(r"`(\w+)`", cells[0])):
             rows[name[1]] = cells[2]
     checked = 0
-    for name, option in KehilaConfig._schema:
+    for name, option in PLUGIN_SCHEMA:
         default = option.default
         if isinstance(default, bool):
             expected = f"`{str(default).lower()}`"
