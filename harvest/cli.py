@@ -17,8 +17,8 @@ from typing import Any
 import click
 from kehila.cli_options import iso_date
 from kehila.model import Consent, Item, Person, Source
+from kehila.terminal import make_console, shown
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -147,7 +147,7 @@ def harvest(
       kehila harvest --source tavla-blog --dry-run
       kehila harvest -f path/to/mkdocs.yml --timeout 60
     """
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     try:
         config = read_config(config_file)
     except HarvestError as exc:
@@ -159,7 +159,7 @@ def harvest(
         deadline=deadline,
         state_path=config.state_dir / "http-state.json",
         on_retry=lambda url, wait, reason: console.print(
-            f"[yellow]{escape(url)}: {escape(reason)}, waiting {wait:.1f}s[/yellow]"
+            shown(f"{url}: {reason}, waiting {wait:.1f}s", "yellow")
         ),
     )
     with client:
@@ -181,10 +181,12 @@ def _run(
     state: dict[str, Any] = {"report": None, "progress": None, "task": None}
 
     def warn(message: str) -> None:
+        # Printed once: in the summary, under its source; live only when no source is running.
         report = state["report"]
         if report is not None:
             report.warnings.append(message)
-        console.print(f"[yellow]warning: {escape(message)}[/yellow]")
+        else:
+            console.print(shown(f"warning: {message}", "yellow"))
 
     def progress(advance: int = 1, total: int | None = None) -> None:
         if state["progress"] is not None:
@@ -210,7 +212,8 @@ def _run(
         _maybe_lock(config, dry_run),
         Progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
+            # The description is a source's name, shown as written (no markup).
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -288,10 +291,8 @@ def _print_summary(
 ) -> None:
     if not reports:
         return
-    out = Console()
-    if not out.is_terminal:
-        # Logs and CI: wide enough for every column, instead of rich's 80-column default.
-        out = Console(width=120)
+    # Logs and CI: wide enough for every column, instead of rich's 80-column default.
+    out = make_console(width=120)
     title = "Harvest summary (dry run: nothing written)" if dry_run else "Harvest summary"
     table = Table(title=title)
     table.add_column("source")
@@ -300,11 +301,11 @@ def _print_summary(
         table.add_column(label, justify="right")
     table.add_column("status")
     for report in reports:
-        status = "[red]failed[/red]" if report.failure else "[green]ok[/green]"
+        status = shown("failed", "red") if report.failure else shown("ok", "green")
         if report.notice and not report.failure:
-            status += " (not modified)" if "304" in report.notice else f" ({escape(report.notice)})"
+            status.append(" (not modified)" if "304" in report.notice else f" ({report.notice})")
         table.add_row(
-            escape(report.name),
+            report.name,
             report.type,
             *(str(report.counts[outcome.value]) for _, outcome in _COLUMNS),
             status,
@@ -312,26 +313,17 @@ def _print_summary(
     out.print(table)
     for report in reports:
         if report.failure:
-            out.print(f"[red]✗ {escape(report.failure)}[/red]", soft_wrap=True)
+            out.print(shown(f"✗ {report.failure}", "red"), soft_wrap=True)
         skipped = Counter(r for o, _, r in report.details if o == "skipped")
         for reason, count in sorted(skipped.items()):
-            out.print(f"  {escape(report.name)}: skipped {count}× {escape(reason)}", soft_wrap=True)
+            out.print(shown(f"  {report.name}: skipped {count}× {reason}"), soft_wrap=True)
         for outcome, where, reason in report.details:
             if outcome == "kept":
-                out.print(
-                    f"  {escape(report.name)}: kept {escape(where)}: {escape(reason)}",
-                    soft_wrap=True,
-                )
+                out.print(shown(f"  {report.name}: kept {where}: {reason}"), soft_wrap=True)
             elif outcome == "error":
-                out.print(
-                    f"  [red]{escape(report.name)}: error {escape(where)}: {escape(reason)}[/red]",
-                    soft_wrap=True,
-                )
+                out.print(shown(f"  {report.name}: error {where}: {reason}", "red"), soft_wrap=True)
         for warning in report.warnings:
-            out.print(
-                f"  [yellow]{escape(report.name)}: warning: {escape(warning)}[/yellow]",
-                soft_wrap=True,
-            )
+            out.print(shown(f"  {report.name}: warning: {warning}", "yellow"), soft_wrap=True)
 
 
 def _config_failure(exc: HarvestError) -> click.exceptions.Exit:

@@ -16,12 +16,13 @@ from rich.text import Text
 
 from ..cli_options import iso_date
 from ..model import CONSENT_METHODS, DISCLOSURES, KINDS
+from ..terminal import clean, make_console, shown
 from . import actions
 from .checks import check_content
 from .duplicates import DEFAULT_THRESHOLD
 from .edit import DeskError
 from .queue import FLAGS, Desk, Entry, source_name
-from .render import clean, item_panel, make_console, queue_table
+from .render import item_panel, queue_table
 from .stats import compute_stats
 
 
@@ -69,7 +70,9 @@ def _desk(ctx: click.Context, content_dir: Path | None) -> Desk:
     try:
         # A spinner on a terminal while a large hub is read; nothing when output is redirected.
         with (
-            status.status(f"Reading {folder.as_posix()}…") if status.is_terminal else nullcontext()
+            status.status(shown(f"Reading {folder.as_posix()}…"))
+            if status.is_terminal
+            else nullcontext()
         ):
             return Desk.load(folder, threshold=obj.get("threshold", DEFAULT_THRESHOLD))
     except DeskError as exc:

@@ -10,10 +10,11 @@ from rich.console import Console
 from rich.text import Text
 
 from ..model import Item
+from ..terminal import clean
 from . import actions
 from .edit import DeskError
 from .queue import Desk
-from .render import clean, item_panel
+from .render import item_panel
 
 KEYS = "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit"
 

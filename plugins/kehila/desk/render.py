@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import re
 from pathlib import PurePosixPath
-from typing import TypeVar
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from ..model import Item, parse_date
+from ..terminal import clean, shown
 from .queue import FLAGS, UPSTREAM_CHANGED, Desk, Entry, is_edited, source_name
-
-T = TypeVar("T")
-
-#: Line width when the output is not a terminal (a pipe, a file, a test).
-PIPE_WIDTH = 200
 
 #: Short labels of the flags in the queue listing, with their colours.
 FLAG_LABELS = {
@@ -29,25 +22,6 @@ FLAG_LABELS = {
     "upstream": ("upstream changed", "magenta"),
     "duplicate": ("duplicate?", "cyan"),
 }
-
-
-#: C0 and C1 control characters except tab and newline: a harvested text could otherwise send
-#: escape sequences to the editor's terminal (retitle it, rewrite the screen, set the clipboard).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(value: T) -> T:
-    """``value`` (an item, or anything in one) with control characters removed from all text."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value)  # type: ignore[return-value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)  # type: ignore[return-value]
-    if isinstance(value, list):
-        return [clean(v) for v in value]  # type: ignore[return-value]
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}  # type: ignore[return-value]
-    return value
 
 
 def flag_text(flags: list[str]) -> Text:
@@ -102,7 +76,7 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
     if entry.item is None:
         return Panel(
             Text(clean(str(entry.error)), style="red"),
-            title=clean(entry.path),
+            title=shown(entry.path),
             border_style="red",
         )
     original = entry.item
@@ -174,7 +148,7 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
         parts += [Text(""), Markdown(item.body)]
     for index, answer in enumerate([a for a in [item.accepted_answer] if a] + item.other_answers):
         label = "Accepted answer" if answer.accepted else f"Answer {index + 1}"
-        title = f"{label} — {answer.author.name}"
+        title = shown(f"{label} — {answer.author.name}")
         parts += [
             Text(""),
             Panel(
@@ -184,11 +158,3 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
             ),
         ]
     return Panel(Group(*parts), title=Text(item.title, style="bold"), title_align="left")
-
-
-def make_console(*, stderr: bool = False) -> Console:
-    """A rich console; when the output is a file or a pipe, lines are not cut at 80 columns."""
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal:
-        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
-    return console
