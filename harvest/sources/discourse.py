@@ -1,20 +1,26 @@
 """Solved topics (and show-and-tell stories) from a Discourse forum (``type: discourse``).
 
-Discourse marks solved topics through the `discourse-solved` plugin:
+Discourse marks solved topics with its solved feature (in core since 2025, before that the
+`discourse-solved` plugin):
 
 * topic-list items carry ``has_accepted_answer`` (``true``/``false``);
-* the topic JSON (``/t/<id>.json``) carries ``accepted_answer`` = ``{post_number, username,
-  excerpt, accepter_username?, accepter_name?}`` (``accepter_*`` only on forums updated since
-  March 2025 with *show who marked solved* on), and the accepted post has ``accepted_answer: true``.
+* the topic JSON (``/t/<id>.json``) of a current forum carries ``accepted_answers``: the accepted
+  posts, oldest first (several where ``solved_allow_multiple_solutions`` is on), each with ``id``,
+  ``username``, ``created_at``, ``post_number``, ``url``, ``cooked`` only when solutions are
+  quoted (``solved_quote_length`` > 0) and ``accepter_username``/``accepter_name`` when the forum
+  shows who marked it. Older forums give one ``accepted_answer`` = ``{post_number, username,
+  excerpt, accepter_*?}``. Accepted posts have ``accepted_answer: true``, which is all the source
+  goes by when a topic has neither.
 
 The source walks a topic list (``/latest.json``, ``/c/<category>.json``, ``/tag/<tag>.json``)
 page by page, following ``topic_list.more_topics_url`` until a page has none. With ``kind: qa``
 (the default) it keeps solved topics: a list item with ``has_accepted_answer: false`` is skipped
 without a request, and a list without the field (a forum without the plugin in its list
 serialiser) costs one request per topic to find out. Each solved topic becomes a ``qa`` item: the
-opening post as the question, the accepted answer first, then up to ``max_answers`` other replies
-by likes. Topic JSON holds the first chunk of posts (20) only; an accepted post further down is
-fetched with ``/t/<id>/posts.json?post_ids[]=...``.
+opening post as the question, every accepted answer first (in the forum's order, with who
+accepted it where the forum says), then up to ``max_answers`` other replies by likes. Topic JSON
+holds the first chunk of posts (20) only; an accepted post further down whose ``cooked`` the
+topic does not give is fetched with ``/t/<id>/posts.json?post_ids[]=...``.
 
 With ``kind: story`` every topic of the list (point it at a "Show and tell" category) becomes a
 ``story`` item: the opening post as the body, its first sentence (or the excerpt an editor set
@@ -183,35 +189,53 @@ class DiscourseSource:
             yield Skipped(ref=ref, reason=str(exc))
 
     def _qa(self, topic: Mapping[str, Any]) -> Item:
-        accepted_info = topic.get("accepted_answer")
-        if not isinstance(accepted_info, Mapping) or "post_number" not in accepted_info:
+        marks = _accepted_marks(topic)
+        if not marks:
             raise _Skip("not solved (no accepted answer)")
-        number = accepted_info["post_number"]
         posts = self._posts(topic)
-        accepted = next((p for p in posts if _is_accepted(p, number)), None)
-        if accepted is None:
-            accepted = self._find_post(topic, number, posts)
+        accepted: list[tuple[Mapping[str, Any], str | None]] = []
+        for mark in marks:
+            post = self._accepted_post(topic, mark, posts)
+            if all(post is not p for p, _ in accepted):
+                accepted.append((post, _accepter(mark)))
         opening = self._opening(posts)
+        taken = {id(p) for p, _ in accepted} | {id(opening)}
         replies = [
             p
             for p in posts
-            if p is not accepted
-            and p is not opening
+            if id(p) not in taken
             and p.get("post_type", _REGULAR_POST) == _REGULAR_POST
             and not p.get("hidden")
             and not p.get("deleted_at")
         ]
-        replies.sort(key=lambda p: (-_likes(p), p.get("post_number", 0)))
-        answers = [self._answer(topic, accepted, accepted=True)] + [
-            self._answer(topic, p, accepted=False) for p in replies[: self.max_answers]
-        ]
-        extra: dict[str, Any] = {}
-        accepter = accepted_info.get("accepter_name") or accepted_info.get("accepter_username")
-        if accepter:
-            extra["accepted_by"] = accepter
-        item = self._item(topic, opening, kind="qa", answers=answers, extra=extra)
+        replies.sort(key=lambda p: (-(_likes(p) or 0), p.get("post_number", 0)))
+        answers = [self._answer(topic, p, accepted=True, accepted_by=by) for p, by in accepted]
+        answers += [self._answer(topic, p, accepted=False) for p in replies[: self.max_answers]]
+        item = self._item(topic, opening, kind="qa", answers=answers)
         item.validate()
         return item
+
+    def _accepted_post(
+        self, topic: Mapping[str, Any], mark: Mapping[str, Any], posts: list[Mapping[str, Any]]
+    ) -> Mapping[str, Any]:
+        """The post an accepted mark points at: from the stream, the mark itself, or fetched.
+
+        Current forums serialise each accepted post in ``accepted_answers`` (with ``cooked`` only
+        when the forum quotes solutions, ``solved_quote_length`` > 0); older ones give its
+        number only. The stream's copy is preferred (it has the likes).
+        """
+        number = mark.get("post_number")
+        post_id = mark.get("id")
+        for post in posts:
+            if (post_id is not None and post.get("id") == post_id) or (
+                post_id is None and post.get("post_number") == number
+            ):
+                return post
+        if isinstance(mark.get("cooked"), str) and mark.get("created_at"):
+            return mark
+        if not isinstance(number, int):
+            raise _Skip("an accepted answer names no post number")
+        return self._find_post(topic, number, posts, post_id=post_id)
 
     def _story(self, topic: Mapping[str, Any]) -> Item:
         opening = self._opening(self._posts(topic))
@@ -249,7 +273,12 @@ class DiscourseSource:
         )
 
     def _answer(
-        self, topic: Mapping[str, Any], post: Mapping[str, Any], *, accepted: bool
+        self,
+        topic: Mapping[str, Any],
+        post: Mapping[str, Any],
+        *,
+        accepted: bool,
+        accepted_by: str | None = None,
     ) -> Answer:
         url = self._post_url(topic, post)
         return Answer(
@@ -258,6 +287,7 @@ class DiscourseSource:
             url=url,
             date=parse_date(post["created_at"]) if post.get("created_at") else None,
             accepted=accepted,
+            accepted_by=accepted_by,
             score=_likes(post),
         )
 
@@ -274,17 +304,24 @@ class DiscourseSource:
         return opening
 
     def _find_post(
-        self, topic: Mapping[str, Any], number: int, posts: list[Mapping[str, Any]]
+        self,
+        topic: Mapping[str, Any],
+        number: int,
+        posts: list[Mapping[str, Any]],
+        *,
+        post_id: int | None = None,
     ) -> Mapping[str, Any]:
-        """Fetch the accepted post when it is not in the topic's first chunk of posts.
+        """Fetch an accepted post that is not in the topic's first chunk of posts.
 
-        Only post ids are listed in ``post_stream.stream``; a post's number is usually its place
-        in the stream plus one (deleted posts shift it), so ids are asked for nearest first.
+        Only post ids are listed in ``post_stream.stream``. Current forums name the post's id
+        (asked for first); a post's number is usually its place in the stream plus one (deleted
+        posts shift it), so the other ids are asked for nearest first.
         """
         loaded = {p.get("id") for p in posts}
         place = {i: index for index, i in enumerate(topic["post_stream"].get("stream") or [])}
         stream = sorted(
-            (i for i in place if i not in loaded), key=lambda i: abs(place[i] - (number - 1))
+            (i for i in place if i not in loaded),
+            key=lambda i: (i != post_id, abs(place[i] - (number - 1))),
         )
         for start in range(0, len(stream), _CHUNK):
             query = "&".join(f"post_ids[]={i}" for i in stream[start : start + _CHUNK])
@@ -292,7 +329,9 @@ class DiscourseSource:
             chunk = (data.get("post_stream") or {}).get("posts") or []
             posts.extend(p for p in chunk if isinstance(p, Mapping))
             for post in chunk:
-                if _is_accepted(post, number):
+                if isinstance(post, Mapping) and (
+                    post.get("id") == post_id if post_id is not None else _is_accepted(post, number)
+                ):
                     return post
         raise _Skip(f"accepted post #{number} was not found in the topic")
 
@@ -350,15 +389,51 @@ def _editor_excerpt(cooked: str, *, mask: bool) -> str | None:
 
 
 def _is_accepted(post: Mapping[str, Any], number: int) -> bool:
-    """The accepted post: its number is the topic's ``accepted_answer.post_number``."""
-    return post.get("post_number") == number or post.get("accepted_answer") is True
+    """The accepted post being looked for: it has the number its accepted mark gives."""
+    return post.get("post_number") == number
 
 
-def _likes(post: Mapping[str, Any]) -> int:
-    """A post's likes: ``like_count`` on newer forums, else the like entry of actions_summary."""
+def _accepted_marks(topic: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """What marks a topic's accepted answers, in the forum's order, in the shapes in use.
+
+    * ``accepted_answers`` (Discourse core since the solved feature moved in, 2025): a list of
+      serialised posts (``id``, ``username``, ``created_at``, ``post_number``, ``url``, ``cooked``
+      when solutions are quoted, ``accepter_username``/``accepter_name`` when the forum shows who
+      marked it), oldest post first, one or several (``solved_allow_multiple_solutions``);
+    * ``accepted_answer`` (the discourse-solved plugin before that): ``{post_number, username,
+      excerpt}``, plus ``accepter_*`` on forums from March 2025 on;
+    * failing both, the stream's posts marked ``accepted_answer: true``.
+    """
+    marks = topic.get("accepted_answers")
+    if isinstance(marks, list) and marks:
+        return [m for m in marks if isinstance(m, Mapping)]
+    mark = topic.get("accepted_answer")
+    if isinstance(mark, Mapping) and "post_number" in mark:
+        return [mark]
+    stream = topic.get("post_stream") or {}
+    return [
+        {"post_number": p.get("post_number"), "id": p.get("id")}
+        for p in stream.get("posts") or []
+        if isinstance(p, Mapping) and p.get("accepted_answer") is True
+    ]
+
+
+def _accepter(mark: Mapping[str, Any]) -> str | None:
+    """Who marked an answer accepted, where the forum says (its name, else the username)."""
+    name = mark.get("accepter_name") or mark.get("accepter_username")
+    return str(name) if name else None
+
+
+def _likes(post: Mapping[str, Any]) -> int | None:
+    """A post's likes: ``like_count``, else the like entry of ``actions_summary``.
+
+    ``None`` for a post serialised without either (an entry of ``accepted_answers``).
+    """
     count = post.get("like_count")
     if isinstance(count, int):
         return count
+    if "actions_summary" not in post:
+        return None
     for action in post.get("actions_summary") or []:
         if isinstance(action, Mapping) and action.get("id") == _LIKE_ACTION:
             return int(action.get("count") or 0)

@@ -127,13 +127,15 @@ class License:
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer of a Q&A thread; exactly one per thread is the accepted one."""
+    """One answer of a Q&A thread; at least one per thread is accepted (forums may mark several)."""
 
     body: str
     author: Person
     url: str | None = None
     date: dt.datetime | None = None
     accepted: bool = False
+    accepted_by: str | None = None
+    """Who marked the answer accepted, where the forum says."""
     score: int | None = None
     license: License | None = None
     """The answer's own licence, where it differs from the thread's (Stack Exchange versions)."""
@@ -142,6 +144,7 @@ class Answer:
         return _compact(
             {
                 "accepted": self.accepted or None,
+                "accepted_by": self.accepted_by,
                 "author": self.author.to_metadata(),
                 "url": self.url,
                 "date": _format_date(self.date) if self.date else None,
@@ -265,11 +268,10 @@ class Item:
         if self.kind == "qa":
             if not self.answers:
                 raise ItemError(path, "a Q&A thread needs at least one answer", field="answers")
-            accepted = sum(1 for a in self.answers if a.accepted)
-            if accepted != 1:
+            if not any(a.accepted for a in self.answers):
                 raise ItemError(
                     path,
-                    f"expected exactly one answer with 'accepted: true', got {accepted}",
+                    "expected at least one answer with 'accepted: true', got none",
                     field="answers",
                 )
 
@@ -287,7 +289,13 @@ class Item:
 
     @property
     def accepted_answer(self) -> Answer | None:
+        """The first accepted answer (see :attr:`accepted_answers` for every one)."""
         return next((a for a in self.answers if a.accepted), None)
+
+    @property
+    def accepted_answers(self) -> list[Answer]:
+        """Every accepted answer, in the order the source gave them."""
+        return [a for a in self.answers if a.accepted]
 
     @property
     def other_answers(self) -> list[Answer]:
@@ -679,17 +687,19 @@ class _Validator:
             sub = _Validator(entry, self.path, f"{self.prefix}{name}[{index}].")
             author = sub.person("author", required=True)
             assert author is not None
-            answers.append(
-                Answer(
-                    body=sub.string("body"),
-                    author=author,
-                    url=sub.string("url", required=False),
-                    date=sub.date("date", required=False),
-                    accepted=sub.boolean("accepted"),
-                    score=sub.integer("score"),
-                    license=sub.license("license"),
-                )
+            answer = Answer(
+                body=sub.string("body"),
+                author=author,
+                url=sub.string("url", required=False),
+                date=sub.date("date", required=False),
+                accepted=sub.boolean("accepted"),
+                accepted_by=sub.string("accepted_by", required=False),
+                score=sub.integer("score"),
+                license=sub.license("license"),
             )
+            if answer.accepted_by and not answer.accepted:
+                raise sub._error("accepted_by", "only an accepted answer has 'accepted_by'")
+            answers.append(answer)
         return answers
 
 

@@ -142,18 +142,29 @@ def test_pending_story_may_lack_consent_and_disclosure() -> None:
     assert not item.is_public
 
 
-def test_qa_needs_exactly_one_accepted_answer() -> None:
+def test_qa_needs_at_least_one_accepted_answer() -> None:
     meta = {
         "id": "q:1", "kind": "qa", "status": "pending", "title": "Q", "date": "2025-01-01",
         "language": "en", "tags": [],
         "answers": [{"author": "a", "body": "one"}, {"author": "b", "body": "two"}],
     }  # fmt: skip
-    with pytest.raises(ItemError, match=r"field 'answers': expected exactly one answer"):
+    with pytest.raises(ItemError, match=r"field 'answers': expected at least one answer"):
         Item.from_metadata(meta, "question", path="q.md")
     meta["answers"][1]["accepted"] = True
     item = Item.from_metadata(meta, "question", path="q.md")
     assert item.accepted_answer.body == "two"
     assert [a.body for a in item.other_answers] == ["one"]
+    # A forum may accept several: each keeps its place and who accepted it.
+    meta["answers"].append({"author": "c", "body": "three", "accepted": True, "accepted_by": "d"})
+    item = Item.from_metadata(meta, "question", path="q.md")
+    assert [(a.body, a.accepted_by) for a in item.accepted_answers] == [
+        ("two", None),
+        ("three", "d"),
+    ]
+    assert Item.from_text(item.to_text(), path="q.md").answers == item.answers
+    meta["answers"][0]["accepted_by"] = "d"
+    with pytest.raises(ItemError, match=r"answers\[0\]\.accepted_by'?: only an accepted answer"):
+        Item.from_metadata(meta, "question", path="q.md")
 
 
 @pytest.mark.parametrize(

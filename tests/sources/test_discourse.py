@@ -166,14 +166,14 @@ def test_solved_topics_from_every_page(forum: Forum, tmp_path: Path) -> None:
     assert accepted.body == "this is a long answer that potentially solves the question"
     assert accepted.url == f"{forum.url}/t/test-solved/23/2"
     assert accepted.author.name == "kzh" and accepted.author.url == f"{forum.url}/u/kzh"
-    assert solved.source.extra["accepted_by"] == "Tomtom"
+    assert accepted.accepted_by == "Tomtom" and "accepted_by" not in solved.source.extra
     assert solved.source.url == f"{forum.url}/t/test-solved/23"
 
     # The older forum's topic, its accepted post fetched separately.
     old = items[f"discourse:{host}:24"]
     assert "/t/24/posts.json?post_ids[]=22" in forum.paths()
     assert old.answers[0].accepted and old.answers[0].url.endswith("/t/test-solved/24/2")
-    assert "accepted_by" not in old.source.extra
+    assert old.answers[0].accepted_by is None
 
     # Accepted first, then the best-liked other reply (max_answers: 1).
     thread = items[f"discourse:{host}:58"]
