@@ -266,3 +266,39 @@ def test_the_configuration_reference_gives_the_schema_defaults() -> None:
         checked += 1
         assert rows.get(name) == expected, f"docs/configuration.md: {name} defaults to {expected}"
     assert checked >= 30
+
+
+def _layout() -> dict[str, str]:
+    """The README's layout table: path -> what the row says it holds."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.split("|")[1:-1]]
+        if len(cells) == 2 and (path := re.fullmatch(r"`([^`]+)`", cells[0])):
+            rows[path[1]] = cells[1]
+    return rows
+
+
+def test_the_readme_layout_matches_the_code() -> None:
+    rows = _layout()
+    # The rows of the import packages (the code; tests/ and content/ are described, not listed).
+    packages = [path for path, what in rows.items() if "import package" in what]
+    assert {"plugins/kehila/", "harvest/"} <= set(packages), packages
+    problems = [f"{path}: no such path" for path in rows if not (ROOT / path).exists()]
+    for path in packages:
+        folder = ROOT / path
+        named = set(re.findall(r"`([\w/.]+(?:\.py|/))`", rows[path]))
+        # Every module and folder of the package is named in its row...
+        for child in sorted(folder.iterdir()):
+            name = f"{child.name}/" if child.is_dir() else child.name
+            if child.name.startswith(("_", ".")) or not (child.is_dir() or child.suffix == ".py"):
+                continue
+            if name not in named:
+                problems.append(f"{path}: {name} is not in the README's layout table")
+        # ...and every module or folder the row names exists in the package.
+        for name in sorted(named):
+            matches = folder.rglob(name.rstrip("/"))
+            if not any(m.is_dir() == name.endswith("/") for m in matches):
+                problems.append(f"{path}: the layout table names {name}, which is not there")
+    assert not problems, "\n".join(problems)
