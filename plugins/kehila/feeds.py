@@ -89,8 +89,7 @@ def item_html(item: Item) -> str:
         text = f": {item.disclosure.text}" if item.disclosure.text else ""
         parts.append(f"**Disclosure:** {label}{text}\n")
     parts.append(item.body)
-    accepted = item.accepted_answer
-    if accepted is not None:
+    for accepted in item.accepted_answers:
         parts.append(f"\n**Accepted answer** by {accepted.author.name}:\n\n{accepted.body}")
     html = _markdown().reset().convert("\n\n".join(parts))
     return nh3.clean(html, url_schemes={"http", "https", "mailto"})

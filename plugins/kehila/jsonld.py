@@ -1,7 +1,7 @@
 """Structured data (schema.org JSON-LD) for the hub's pages, built from the content model.
 
 - an answered question is a ``QAPage`` whose ``mainEntity`` ``Question`` has an ``acceptedAnswer``
-  (and the other answers as ``suggestedAnswer``);
+  (a list when a forum marked several) and the other answers as ``suggestedAnswer``;
 - a story is a ``CreativeWork`` (an ``Article``) whose ``hasPart`` is the customer's
   ``Quotation``. No ``Review`` with stars: a business must not rate itself (Google's
   "self-serving reviews" rule), and these quotes are not ratings;
@@ -70,15 +70,17 @@ class _Builder:
             "@type": "Question",
             "name": item.title,
             "text": item.body.strip() or item.title,
-            "answerCount": len(item.answers),
+            "answerCount": len(item.shown_answers),
             "dateCreated": item.date.isoformat(),
             "inLanguage": item.language,
         }
         if item.author:
             question["author"] = _person(item.author)
-        accepted = item.accepted_answer
-        if accepted is not None:
-            question["acceptedAnswer"] = self.answer(accepted, url)
+        # One accepted answer is an object, as Google's Q&A guidelines show it; a forum that
+        # marks several solutions gives a list (schema.org allows several values).
+        accepted = [self.answer(a, url) for a in item.accepted_answers]
+        if accepted:
+            question["acceptedAnswer"] = accepted[0] if len(accepted) == 1 else accepted
         others = [self.answer(a, url) for a in item.other_answers]
         if others:
             question["suggestedAnswer"] = others

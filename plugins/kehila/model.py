@@ -302,6 +302,11 @@ class Item:
         return [a for a in self.answers if not a.accepted]
 
     @property
+    def shown_answers(self) -> list[Answer]:
+        """The answers in the order a reader sees them: every accepted one first, then the rest."""
+        return self.accepted_answers + self.other_answers
+
+    @property
     def url_slug(self) -> str:
         """The stored slug, or one derived from the title for hand-written items without one."""
         return self.slug or slugify(self.title) or slugify(self.id) or "item"

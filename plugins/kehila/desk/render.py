@@ -146,8 +146,10 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
         ]
     if item.body.strip():
         parts += [Text(""), Markdown(item.body)]
-    for index, answer in enumerate([a for a in [item.accepted_answer] if a] + item.other_answers):
+    for index, answer in enumerate(item.shown_answers):
         label = "Accepted answer" if answer.accepted else f"Answer {index + 1}"
+        if answer.accepted_by:
+            label += f" (accepted by {answer.accepted_by})"
         title = shown(f"{label} — {answer.author.name}")
         parts += [
             Text(""),
