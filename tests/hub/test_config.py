@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from kehila.config import KehilaConfig
+from kehila.mkdocs.config import KehilaConfig
 from mkdocs.exceptions import Abort
 
 from ..conftest import build, write_files

@@ -1,6 +1,6 @@
 """Kehila's converter gives what MkDocs' ``Page.render`` gives, for every item page.
 
-Item pages are converted with one Markdown instance for all (``kehila.converter.Converter``)
+Item pages are converted with one Markdown instance for all (``kehila.mkdocs.converter.Converter``)
 instead of a new one per page. A hook in the built project converts each item page again with
 MkDocs' own ``Page.render`` and records every difference: content, table of contents, title,
 anchors, links to anchors. The hub is a few hundred synthetic items (headings, lists, code,

@@ -1,6 +1,6 @@
 """Item pages converted and written in worker processes make the same site as MkDocs makes.
 
-``workers: N`` hands item pages to N worker processes (``kehila/render.py``); MkDocs takes a
+``workers: N`` hands item pages to N worker processes (``kehila/mkdocs/workers.py``); MkDocs takes a
 page from them when it reaches it, or converts (writes) it itself if no worker has started it.
 Here MkDocs waits for the workers instead (``render.SHARE = False``), so every item page really
 comes from a worker (``renderer.stats`` proves it), and the site is compared file by file with
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-from kehila import render
+from kehila.mkdocs import workers as render
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort

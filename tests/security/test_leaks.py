@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 
 import yaml
-from kehila.config import KehilaConfig
+from kehila.mkdocs.config import KehilaConfig
 
 from tests.conftest import build
 from tests.projects import write_project

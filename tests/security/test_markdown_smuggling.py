@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kehila import render
+from kehila.mkdocs import workers as render
 
 from tests.conftest import build
 from tests.projects import write_project

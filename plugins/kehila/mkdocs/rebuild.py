@@ -21,15 +21,15 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .hub import Hub, HubOptions, PageSpec, Rendered
-from .model import Item, ItemError
+from ..hub import Hub, HubOptions, PageSpec, Rendered
+from ..model import Item, ItemError
 
 if TYPE_CHECKING:
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
 
-    from .content import Catalog
+    from ..content import Catalog
 
 
 class Rebuilds:

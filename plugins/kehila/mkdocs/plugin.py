@@ -14,18 +14,18 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils.meta import get_data
 
-from . import jsonld
+from .. import jsonld
+from ..content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
+from ..feeds import alternate_links, build_feeds
+from ..fileio import atomic_write
+from ..hub import Hub, HubError, HubOptions, PageSpec, relative_url
+from ..ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from ..sanitize import sanitize_page_html
 from .config import KehilaConfig
-from .content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
-from .feeds import alternate_links, build_feeds
-from .fileio import atomic_write
-from .hub import Hub, HubError, HubOptions, PageSpec, relative_url
-from .ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from .hub_search import HubSearch
 from .page_worker import Output, finish_output
 from .rebuild import Rebuilds
-from .render import TEMPLATES, HubPage, PageRenderer, others_in_page_events
-from .sanitize import sanitize_page_html
-from .search import HubSearch
+from .workers import TEMPLATES, HubPage, PageRenderer, others_in_page_events
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -41,7 +41,7 @@ REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 NAV_VIEWS = frozenset({"home", "index", "wall", "tags"})
 
 #: The plugin's stylesheet and script (the wall's tag filter), shipped in kehila/assets/.
-ASSETS_DIR = Path(__file__).parent / "assets"
+ASSETS_DIR = Path(__file__).parent.parent / "assets"
 ASSETS = {"css": "assets/kehila/kehila.css", "js": "assets/kehila/kehila.js"}
 
 

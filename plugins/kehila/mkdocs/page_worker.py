@@ -21,9 +21,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 from mkdocs.utils.meta import get_data
 
+from ..hub import finish_html, marker_nonce, use_marker_nonce
+from ..sanitize import sanitize_page_html
 from .converter import Converter
-from .hub import finish_html, marker_nonce, use_marker_nonce
-from .sanitize import sanitize_page_html
 
 if TYPE_CHECKING:
     from jinja2 import Environment
