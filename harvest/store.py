@@ -32,6 +32,7 @@ themselves, a rerun after a kill converges without duplicates.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import logging
 import os
@@ -44,7 +45,9 @@ from pathlib import Path
 import yaml
 from kehila.content import classify, iter_markdown
 from kehila.fileio import atomic_write, locked
-from kehila.model import Item, ItemError, parse_front_matter, slugify
+from kehila.itemfile import parse_front_matter, update_locked
+from kehila.model import UPSTREAM_CHANGED, Item, ItemError, slugify
+from ruamel.yaml.comments import CommentedMap
 
 log = logging.getLogger("kehila.harvest.store")
 
@@ -218,10 +221,8 @@ class ItemStore:
         at upstream"; the caller holds the file's lock. Nothing else of the file changes.
         """
         if not self.dry_run and item.source is not None:
-            from kehila.desk.actions import record_upstream_change
-
             try:
-                record_upstream_change(path, item.source.harvested, display=self._display(path))
+                flag_upstream_change(path, item.source.harvested, display=self._display(path))
             except Exception as exc:  # noqa: BLE001 - the flag is a courtesy, keeping is the rule
                 log.warning("could not flag %s as changed upstream: %s", path, exc)
         return StoreResult(Outcome.KEPT, item.id, path=path, reason=reason)
@@ -231,6 +232,27 @@ class ItemStore:
             return f"{self.content_dir.name}/{path.relative_to(self.content_dir).as_posix()}"
         except ValueError:
             return str(path)
+
+
+def flag_upstream_change(path: Path, when: dt.datetime, *, display: str) -> bool:
+    """Note in ``source.upstream_changed`` that upstream changed but the file was kept.
+
+    The caller holds :func:`kehila.fileio.locked` on ``path``. Only the first change is recorded:
+    the flag means "look at upstream", and stays until an editor clears it. The rest of the file
+    keeps its bytes (see :func:`kehila.itemfile.update_item`).
+
+    Returns:
+        Whether the field was added (``False`` if it was there already or there is no source).
+    """
+
+    def change(meta: CommentedMap) -> bool:
+        source = meta.get("source")
+        if not isinstance(source, dict) or source.get(UPSTREAM_CHANGED) is not None:
+            return False
+        source[UPSTREAM_CHANGED] = when
+        return True
+
+    return update_locked(path, change, display=display)
 
 
 def _digested(item: Item, display: str) -> tuple[Item, str]:

@@ -30,8 +30,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import frontmatter
 import yaml
+
+from .itemfile import KEY_ORDER, format_date, ordered, parse_front_matter, render_text
 
 KINDS = ("story", "qa", "newsletter")
 STATUSES = ("pending", "published", "rejected")
@@ -43,11 +44,8 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug"
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
-#: Keys written in this order first when an item is serialised; anything else follows sorted.
-_KEY_ORDER = (
-    "id", "kind", "status", "title", "slug", "date", "language", "tags", "featured", "private",
-    "author", "quote", "consent", "disclosure", "issue", "summary", "license", "answers", "source",
-)  # fmt: skip
+#: The key under ``source`` where harvest records that upstream changed but the file was kept.
+UPSTREAM_CHANGED = "upstream_changed"
 
 #: Source keys that change on every harvest and so never count towards the content digest.
 _VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest"})
@@ -92,7 +90,7 @@ class Consent:
         return _compact(
             {
                 "method": self.method,
-                "date": _format_date(self.date),
+                "date": format_date(self.date),
                 "note": self.note,
                 "url": self.url,
             }
@@ -147,7 +145,7 @@ class Answer:
                 "accepted_by": self.accepted_by,
                 "author": self.author.to_metadata(),
                 "url": self.url,
-                "date": _format_date(self.date) if self.date else None,
+                "date": format_date(self.date) if self.date else None,
                 "score": self.score,
                 "license": self.license.to_metadata() if self.license else None,
                 "body": self.body,
@@ -175,7 +173,7 @@ class Source:
             "name": self.name,
             "type": self.type,
             "url": self.url,
-            "harvested": _format_date(self.harvested),
+            "harvested": format_date(self.harvested),
             "digest": self.digest,
         }
         data.update(self.extra)
@@ -321,7 +319,7 @@ class Item:
             "status": self.status,
             "title": self.title,
             "slug": self.slug,
-            "date": _format_date(self.date),
+            "date": format_date(self.date),
             "language": self.language,
             "tags": list(self.tags),
             "featured": self.featured or None,
@@ -338,7 +336,7 @@ class Item:
         }
         data = {k: v for k, v in data.items() if v is not None or k == "tags"}
         data.update(self.extra)
-        return _ordered(data)
+        return ordered(data)
 
     def to_text(self) -> str:
         """The item as a Markdown file with YAML front matter, byte-for-byte deterministic."""
@@ -357,20 +355,6 @@ def read_front_matter(text: str, *, path: str) -> tuple[dict[str, Any], str]:
         raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     except (ValueError, TypeError) as exc:
         raise ItemError(path, f"front matter could not be read: {exc}") from None
-
-
-def render_text(metadata: Mapping[str, Any], body: str) -> str:
-    """Serialise front matter and body the one way Kehila writes files."""
-    front = yaml.dump(
-        dict(metadata),
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=100,
-    )
-    body = body.strip("\n")
-    return f"---\n{front}---\n\n{body}\n" if body else f"---\n{front}---\n"
 
 
 def content_digest(metadata: Mapping[str, Any], body: str) -> str:
@@ -427,38 +411,8 @@ def read_date(value: Any) -> dt.datetime:
         raise ValueError(f"expected an ISO 8601 date such as 2025-03-14, got {value!r}") from None
 
 
-def _format_date(value: dt.datetime) -> str:
-    if value.utcoffset() == dt.timedelta(0):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.isoformat()
-
-
-class _Dumper(yaml.SafeDumper):
-    """Multi-line strings as literal blocks, so bodies of answers stay editable by hand."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        # Literal blocks cannot carry trailing spaces on a line faithfully; strip them.
-        value = "\n".join(line.rstrip() for line in value.split("\n"))
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
-
-
-def _ordered(data: dict[str, Any]) -> dict[str, Any]:
-    known = [k for k in _KEY_ORDER if k in data]
-    rest = sorted(k for k in data if k not in _KEY_ORDER)
-    return {k: data[k] for k in known + rest}
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -474,50 +428,6 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
         what = getattr(exc, "context", None) or "it"
         where += f"; {what.removeprefix('while ')} started at line {context.line + 1}"
     return f"{problem} ({where})"
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML as written by people: dates stay text until the model parses them.
-
-    PyYAML would turn ``2025-13-45`` into a crash inside the parser instead of a message about
-    the field, and would drop time zones of timestamps written with a space.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """:class:`_Loader`'s rules on libyaml's parser: ten times faster on a hub of 10,000 items."""
-
-
-_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
-
-class _YAMLHandler(frontmatter.YAMLHandler):
-    def load(self, fm: str, **kwargs: Any) -> Any:
-        try:
-            return yaml.load(fm, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError:
-            # Broken YAML: parse again in pure Python, whose messages (and marks) are the ones
-            # the model reports.
-            return yaml.load(fm, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-
-
-def parse_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split a Markdown file into its front matter (a mapping) and body.
-
-    Raises:
-        yaml.YAMLError: the block is not valid YAML.
-        ValueError: the block is not a mapping.
-    """
-    post = frontmatter.loads(text, handler=_YAMLHandler())
-    if not isinstance(post.metadata, dict):
-        raise ValueError("front matter must be a mapping of fields")
-    return post.metadata, post.content
 
 
 def _describe(value: Any) -> str:
@@ -708,4 +618,4 @@ class _Validator:
         return answers
 
 
-_KNOWN_KEYS = frozenset(_KEY_ORDER)
+_KNOWN_KEYS = frozenset(KEY_ORDER)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kehila.desk.edit import set_field, update_item
+from kehila.itemfile import set_field, update_item
 from kehila.model import Item
 
 from .conftest import read

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kehila.desk.edit import FrontMatterDocument, mapping, set_field
+from kehila.itemfile import FrontMatterDocument, mapping, set_field
 from kehila.model import Item, Person, Source
 
 UTC = dt.UTC

@@ -7,7 +7,8 @@ import json
 import re
 
 import pytest
-from kehila.desk.edit import DeskError, set_field, update_item
+from kehila.desk.queue import DeskError
+from kehila.itemfile import set_field, update_item
 
 from .conftest import read
 
@@ -255,15 +256,15 @@ def test_an_edit_that_would_break_a_valid_item_is_refused_with_the_model_message
 
 
 def test_harvest_can_record_an_upstream_change_once(kehila, project):
-    from kehila.desk.actions import record_upstream_change
     from kehila.fileio import locked
+    from kehila.harvest.store import flag_upstream_change
 
     path = project / "content" / QA
     before = path.read_text(encoding="utf-8")
     first = dt.datetime(2025, 11, 12, 7, 30, tzinfo=dt.UTC)
     with locked(path):
-        assert record_upstream_change(path, first, display=f"content/{QA}") is True
-        assert record_upstream_change(path, first + dt.timedelta(days=1), display=QA) is False
+        assert flag_upstream_change(path, first, display=f"content/{QA}") is True
+        assert flag_upstream_change(path, first + dt.timedelta(days=1), display=QA) is False
     assert path.read_text(encoding="utf-8") == before.replace(
         "  harvested: 2025-11-11T06:00:00Z\n",
         "  harvested: 2025-11-11T06:00:00Z\n  upstream_changed: 2025-11-12T07:30:00Z\n",

@@ -26,9 +26,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..fileio import locked
+from ..itemfile import mapping, set_field, update_item, update_locked
 from ..model import CONSENT_METHODS, DISCLOSURES
-from .edit import DeskError, mapping, set_field, update_item, update_locked
-from .queue import UPSTREAM_CHANGED, Desk, Entry
+from .queue import Desk, DeskError, Entry
 
 #: The content folder commands use when none is given (hints leave it out).
 DEFAULT_CONTENT = Path("content")
@@ -221,24 +221,3 @@ def merge(desk: Desk, keep: Entry, other: Entry, *, when: dt.datetime | None = N
 
         update_locked(other_path, change_other, display=other.path)
     return filled
-
-
-def record_upstream_change(path: Path, when: dt.datetime, *, display: str) -> bool:
-    """Note in ``source.upstream_changed`` that upstream changed but the file was kept.
-
-    For the harvest store, which calls it while it already holds :func:`kehila.fileio.locked`
-    on ``path`` (when it keeps an item an editor has edited). Only the first change is recorded:
-    the flag means "look at upstream", and stays until an editor removes the field.
-
-    Returns:
-        Whether the field was added (``False`` if it was there already or there is no source).
-    """
-
-    def change(meta: CommentedMap) -> bool:
-        source = meta.get("source")
-        if not isinstance(source, dict) or source.get(UPSTREAM_CHANGED) is not None:
-            return False
-        source[UPSTREAM_CHANGED] = when
-        return True
-
-    return update_locked(path, change, display=display)

@@ -20,8 +20,7 @@ from ..terminal import clean, make_console, shown
 from . import actions
 from .checks import check_content
 from .duplicates import DEFAULT_THRESHOLD
-from .edit import DeskError
-from .queue import FLAGS, Desk, Entry, source_name
+from .queue import FLAGS, Desk, DeskError, Entry, source_name
 from .render import item_panel, queue_table
 from .stats import compute_stats
 

@@ -12,8 +12,7 @@ from rich.text import Text
 from ..model import Item
 from ..terminal import clean
 from . import actions
-from .edit import DeskError
-from .queue import Desk
+from .queue import Desk, DeskError
 from .render import item_panel
 
 KEYS = "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit"

@@ -11,9 +11,13 @@ from typing import Any
 import yaml
 
 from ..content import build_catalog, iter_markdown
-from ..model import Item, ItemError, content_digest, parse_front_matter
+from ..itemfile import EditRefused, parse_front_matter
+from ..model import UPSTREAM_CHANGED, Item, ItemError, content_digest
 from .duplicates import DEFAULT_THRESHOLD, DuplicatePair, find_duplicates
-from .edit import DeskError
+
+#: A desk command cannot do what was asked (an unknown item, a refused edit); the message says
+#: why and what to do. Refused edits of the item file are the same error.
+DeskError = EditRefused
 
 #: Flag names, in the order they are shown, with what they mean.
 FLAGS = {
@@ -22,9 +26,6 @@ FLAGS = {
     "upstream": "changed upstream since the last edit (harvest kept the editor's version)",
     "duplicate": "possible duplicate of another item (same author, near-identical text)",
 }
-
-#: The key under ``source`` where harvest records that upstream changed but the file was kept.
-UPSTREAM_CHANGED = "upstream_changed"
 
 
 @dataclass
