@@ -44,6 +44,18 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug"
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
+#: What an item of each kind must record before it is published: a story, the author's consent
+#: and their connection to the brand. The one rule for validation, approval, flags and stats.
+NEEDED_TO_PUBLISH: Mapping[str, tuple[str, ...]] = {"story": ("consent", "disclosure")}
+
+
+def missing_for_publish(meta: Mapping[str, Any]) -> list[str]:
+    """:meth:`Item.missing_for_publish` of raw front matter (a file the model may not load)."""
+    kind = meta.get("kind")
+    needed = NEEDED_TO_PUBLISH.get(kind, ()) if isinstance(kind, str) else ()
+    return [name for name in needed if meta.get(name) is None]
+
+
 #: The key under ``source`` where harvest records that upstream changed but the file was kept.
 UPSTREAM_CHANGED = "upstream_changed"
 
@@ -259,10 +271,9 @@ class Item:
     def validate(self) -> None:
         """Check the rules that span fields; raise :class:`ItemError` naming the field."""
         path = self.path or f"<item {self.id}>"
-        if self.kind == "story" and self.status == "published":
-            for name in ("consent", "disclosure"):
-                if getattr(self, name) is None:
-                    raise ItemError(path, f"a published story must record its {name}", field=name)
+        if self.status == "published":
+            for name in self.missing_for_publish():
+                raise ItemError(path, f"a published {self.kind} must record its {name}", field=name)
         if self.kind == "qa":
             if not self.answers:
                 raise ItemError(path, "a Q&A thread needs at least one answer", field="answers")
@@ -272,6 +283,12 @@ class Item:
                     "expected at least one answer with 'accepted: true', got none",
                     field="answers",
                 )
+
+    def missing_for_publish(self) -> list[str]:
+        """The fields this item lacks before it may be published (see :data:`NEEDED_TO_PUBLISH`)."""
+        return [
+            name for name in NEEDED_TO_PUBLISH.get(self.kind, ()) if getattr(self, name) is None
+        ]
 
     # -- derived ---------------------------------------------------------------------------------
 

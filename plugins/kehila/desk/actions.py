@@ -27,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..fileio import locked
 from ..itemfile import mapping, set_field, update_item, update_locked
-from ..model import CONSENT_METHODS, DISCLOSURES
+from ..model import CONSENT_METHODS, DISCLOSURES, missing_for_publish
 from .queue import Desk, DeskError, Entry
 
 #: The content folder commands use when none is given (hints leave it out).
@@ -93,19 +93,18 @@ def approve(desk: Desk, entry: Entry) -> str:
     ident = entry.id or entry.path
 
     def change(meta: CommentedMap) -> str:
-        if meta.get("kind") == "story":
-            missing = [name for name in ("consent", "disclosure") if meta.get(name) is None]
-            if missing:
-                fixes = {
-                    "consent": consent_hint(desk, ident),
-                    "disclosure": disclosure_hint(desk, ident),
-                }
-                lines = [
-                    f"cannot approve {ident} ({entry.path}): "
-                    f"a published story must record its {' and '.join(missing)}."
-                ]
-                lines += [f"  set {name}: {fixes[name]}" for name in missing]
-                raise DeskError("\n".join(lines))
+        missing = missing_for_publish(meta)
+        if missing:
+            fixes = {
+                "consent": consent_hint(desk, ident),
+                "disclosure": disclosure_hint(desk, ident),
+            }
+            lines = [
+                f"cannot approve {ident} ({entry.path}): "
+                f"a published {meta.get('kind')} must record its {' and '.join(missing)}."
+            ]
+            lines += [f"  set {name}: {fixes[name]}" for name in missing]
+            raise DeskError("\n".join(lines))
         if meta.get("status") == "published":
             return "unchanged"
         set_field(meta, "status", "published")

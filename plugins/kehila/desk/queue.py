@@ -116,11 +116,8 @@ class Desk:
 
     def flags(self, item: Item) -> list[str]:
         """The flag names (keys of :data:`FLAGS`) that apply to ``item``."""
-        flags = []
-        if item.kind == "story" and item.consent is None:
-            flags.append("consent")
-        if item.kind == "story" and item.disclosure is None:
-            flags.append("disclosure")
+        # What it lacks before publishing: flags named like the fields (consent, disclosure).
+        flags = item.missing_for_publish()
         if item.source is not None and item.source.extra.get(UPSTREAM_CHANGED):
             flags.append("upstream")
         if item.id in self.duplicates:

@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
+from ..model import missing_for_publish
 from .queue import Desk, source_name, waiting_since
 
 
@@ -37,9 +38,7 @@ def compute_stats(desk: Desk, *, at: dt.datetime) -> dict[str, Any]:
     unconsented = [
         e.path
         for e in desk.entries
-        if e.meta.get("kind") == "story"
-        and e.meta.get("status") == "published"
-        and e.meta.get("consent") is None
+        if e.meta.get("status") == "published" and "consent" in missing_for_publish(e.meta)
     ]
     oldest = waits[-1] if waits else None
     return {
