@@ -302,3 +302,20 @@ def test_the_readme_layout_matches_the_code() -> None:
             if not any(m.is_dir() == name.endswith("/") for m in matches):
                 problems.append(f"{path}: the layout table names {name}, which is not there")
     assert not problems, "\n".join(problems)
+
+
+#: Code spans that name a file or folder of the repository (outputs of a run are not there).
+_REPO_PATH = re.compile(r"(?:plugins|harvest|tests|docs)/[\w./-]*")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_files_named_in_code_spans_exist(page: Path) -> None:
+    missing = []
+    for token in _tokens(page):
+        for child in token.children or []:
+            path = child.content
+            if child.type != "code_inline" or not _REPO_PATH.fullmatch(path):
+                continue
+            if not path.startswith("tests/artifacts/") and not (ROOT / path).exists():
+                missing.append(f"{_page_id(page)}:{token.map[0] + 1 if token.map else 0}: {path}")
+    assert not missing, "files named that are not in the repository:\n" + "\n".join(missing)
