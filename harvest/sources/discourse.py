@@ -34,7 +34,6 @@ All requests go through the shared HTTP client (retries, ``429`` with ``Retry-Af
 from __future__ import annotations
 
 import logging
-import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -61,8 +60,6 @@ _LIKE_ACTION = 2
 _REGULAR_POST = 1
 #: How many post ids one ``posts.json`` request asks for (Discourse's own chunk size).
 _CHUNK = 20
-#: The topic every category starts with, describing the category: never a story.
-_ABOUT_TOPIC = re.compile(r"^About the\b.*\bcategory$", re.IGNORECASE)
 
 
 class DiscourseSource:
@@ -99,6 +96,7 @@ class DiscourseSource:
             raise HarvestError(name, "no HTTP client in the harvest context")
         self.http = context.http
         self._warned_no_solved_field = False
+        self._definitions: set[int] | None = None
 
     # -- walking topic lists ---------------------------------------------------------------------
 
@@ -145,6 +143,32 @@ class DiscourseSource:
             more = topic_list.get("more_topics_url")
             url = self._absolute(_json_path(more)) if more and topics else None
 
+    def _definition_topics(self) -> set[int]:
+        """Ids of the categories' own description topics ("About the … category"), once a harvest.
+
+        A forum titles them in its own language, so they are known by the category instead:
+        ``topic_id`` or ``topic_url`` of the configured category (``/c/<id>/show.json``) and of
+        every category (``/categories.json``, subcategories included). A lookup that fails is
+        warned about and the other still counts.
+        """
+        if self._definitions is not None:
+            return self._definitions
+        found: set[int] = set()
+        paths = ["/categories.json?include_subcategories=true"]
+        if self.category:
+            paths.insert(0, f"/c/{self.category.rsplit('/', 1)[-1]}/show.json")
+        for path in paths:
+            try:
+                data = self._get_json(self._absolute(path))
+            except HarvestError as exc:
+                if "HTTP 429" in str(exc) or "HTTP 503" in str(exc):
+                    raise
+                self._warn(f"{exc} (category description topics are not known from it)")
+                continue
+            found |= _definition_ids(data)
+        self._definitions = found
+        return found
+
     # -- one topic -------------------------------------------------------------------------------
 
     def _topic(self, topic_id: int, entry: Mapping[str, Any]) -> Iterator[Item | Skipped]:
@@ -164,7 +188,7 @@ class DiscourseSource:
         if isinstance(likes, int) and likes < self.min_likes:
             yield Skipped(ref=ref, reason=f"fewer likes than min_likes {self.min_likes}")
             return
-        if self.kind == "story" and _ABOUT_TOPIC.match(str(entry.get("title") or "")):
+        if topic_id in self._definition_topics():
             yield Skipped(ref=ref, reason="the category's description topic")
             return
         try:
@@ -422,6 +446,33 @@ def _accepter(mark: Mapping[str, Any]) -> str | None:
     """Who marked an answer accepted, where the forum says (its name, else the username)."""
     name = mark.get("accepter_name") or mark.get("accepter_username")
     return str(name) if name else None
+
+
+def _definition_ids(data: Any) -> set[int]:
+    """Description topic ids in ``show.json`` (``category``) or ``categories.json`` answers."""
+    if not isinstance(data, Mapping):
+        return set()
+    categories: list[Any] = []
+    if isinstance(data.get("category"), Mapping):
+        categories.append(data["category"])
+    listing = data.get("category_list")
+    if isinstance(listing, Mapping):
+        categories.extend(listing.get("categories") or [])
+    found: set[int] = set()
+    while categories:
+        category = categories.pop()
+        if not isinstance(category, Mapping):
+            continue
+        categories.extend(category.get("subcategory_list") or [])
+        topic_id = category.get("topic_id")
+        if isinstance(topic_id, int):
+            found.add(topic_id)
+        url = category.get("topic_url")
+        if isinstance(url, str):
+            last = urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+            if last.isdigit():
+                found.add(int(last))
+    return found
 
 
 def _likes(post: Mapping[str, Any]) -> int | None:

@@ -100,6 +100,10 @@ def forum(httpserver: HTTPServer, corpus: Path) -> Forum:
     )
     forum.routes["/t/23.json"] = solved
     forum.routes["/t/57.json"] = unsolved
+    # The forum's categories, each with its description topic (ids 1 to 3).
+    forum.routes["/categories.json?include_subcategories=true"] = _load(
+        corpus, f"{API}/categories.json"
+    )
     # Topic 24: the solved topic as an older forum serves it (no accepter_* fields), with the
     # accepted post (id 22) beyond the first chunk: only in post_stream.stream.
     old = copy.deepcopy(solved)
@@ -280,16 +284,29 @@ def test_show_and_tell_category_gives_stories(
     httpserver: HTTPServer, corpus: Path, tmp_path: Path
 ) -> None:
     forum = Forum(httpserver)
-    # category_latest_topics.json: "About the category" (5) and topic 4, served by topic.json
-    # with its id changed to 4.
-    forum.routes["/c/show-and-tell/7.json"] = _load(corpus, f"{API}/category_latest_topics.json")
+    # category_latest_topics.json: the category's description topic (5) and topic 4, served by
+    # topic.json with its id changed to 4. Titles changed: the description topic is titled in
+    # the forum's language (Hebrew), and topic 4 looks like one by its English title but is not.
+    listing = _load(corpus, f"{API}/category_latest_topics.json")
+    titles = {5: "אודות הקטגוריה Show and tell", 4: "About the new rota category"}
+    for topic in listing["topic_list"]["topics"]:
+        topic["title"] = titles[topic["id"]]
+    forum.routes["/c/show-and-tell/7.json"] = listing
+    # The category knows its description topic: /c/<id>/show.json (topic_id and topic_url);
+    # /categories.json is not served (404) here: a warning, and the category's answer counts.
+    forum.routes["/c/7/show.json"] = {
+        "category": {"id": 7, "slug": "show-and-tell", "topic_id": 5, "topic_url": "/t/x/5"}
+    }
     story_topic = _load(corpus, f"{API}/topic.json")
     story_topic["id"] = 4
     forum.routes["/t/4.json"] = story_topic
     options = {"url": forum.url, "category": "show-and-tell/7", "kind": "story"}
-    items, skipped = split(list(DiscourseSource("wins", options, _context(tmp_path)).items()))
+    context = _context(tmp_path)
+    items, skipped = split(list(DiscourseSource("wins", options, context).items()))
     assert list(skipped.values()) == ["the category's description topic"]
     assert "/t/5.json" not in forum.paths()
+    assert forum.paths().count("/c/7/show.json") == 1
+    assert [w for w in context.warnings if "/categories.json" in w and "HTTP 404" in w]
     [story] = items.values()
     post_url = f"{forum.url}/t/this-site-is-a-sandbox-it-is-reset-every-day/4/1"
     assert story.kind == "story" and story.status == "pending" and not story.answers
@@ -346,4 +363,28 @@ def test_tags_walk_the_tag_lists(
     source = DiscourseSource("forum", {"url": forum.url, **options}, _context(tmp_path))
     items, _ = split(list(source.items()))
     assert sorted(i.rsplit(":", 1)[1] for i in items) == ["23", "58"]
-    assert [p for p in forum.paths() if not p.startswith("/t/")] == [path]
+    listed = [
+        p for p in forum.paths() if not p.startswith(("/t/", "/categories.json", "/c/2/show"))
+    ]
+    assert listed == [path]
+
+
+def test_description_topics_are_known_by_every_category_once_a_harvest(
+    forum: Forum, tmp_path: Path
+) -> None:
+    # Topic 58 (solved) is made a subcategory's description topic in /categories.json.
+    categories = forum.routes["/categories.json?include_subcategories=true"]
+    categories["category_list"]["categories"][0]["subcategory_list"] = [
+        {"id": 9, "slug": "sub", "topic_url": "/t/%D7%90%D7%95%D7%93%D7%95%D7%AA/58"}
+    ]
+    source = DiscourseSource("forum", {"url": forum.url, "kind": "story"}, _context(tmp_path))
+    items, skipped = split(list(source.items()))
+    assert any(ref.endswith("/58") for ref, r in skipped.items() if "description topic" in r)
+    assert not any(i.endswith(":58") for i in items) and "/t/58.json" not in forum.paths()
+    assert forum.paths().count("/categories.json?include_subcategories=true") == 1
+    # A forum that keeps its categories private: the source warns and goes on.
+    forum.routes.pop("/categories.json?include_subcategories=true")
+    context = _context(tmp_path)
+    items, _ = split(list(DiscourseSource("forum", {"url": forum.url}, context).items()))
+    assert any(i.endswith(":58") for i in items)
+    assert any("categories.json" in w and "description topics" in w for w in context.warnings)
