@@ -12,8 +12,9 @@ A dump folder holds one XML file per table (``Posts.xml``, ``Users.xml``, ...), 
 3. Questions are read back from the index in id order and joined to their answers (an index on
    the answers' parent id), so memory stays flat however big the dump is.
 
-The parser never loads DTDs or resolves entities, and a dump that declares a DOCTYPE is refused:
-real dumps never have one, and a document type is how XML smuggles in external entities.
+The parser never loads DTDs, fetches nothing and resolves no entities. A DOCTYPE line (mirrors and
+older tools add one) is ignored; a dump whose DOCTYPE declares entities is refused, naming the file
+and line: real dumps never declare any, and entities are how XML smuggles in other files.
 
 Every item carries the post's ``ContentLicense`` (CC BY-SA 2.5, 3.0 or 4.0) with the licence URL,
 and the attribution CC BY-SA asks for: the author's name linked to their profile, and a link to the
@@ -311,7 +312,7 @@ class StackExchangeSource:
 
     def _rows(self, path: Path) -> Iterator[Any]:
         """Every ``<row>`` of a dump file, cleared after use; malformed XML names file and line."""
-        _refuse_doctype(self.name, path)
+        _refuse_entities(self.name, path)
         parser = etree.iterparse(
             str(path),
             events=("end",),
@@ -339,22 +340,39 @@ class StackExchangeSource:
             raise HarvestError(self.name, f"{path}: cannot read: {exc}") from None
 
 
-def _refuse_doctype(source: str, path: Path) -> None:
-    """Refuse a dump that declares a document type (the door for external entities)."""
+#: How much of a file's head may come before its root element (XML declaration, DOCTYPE).
+_PROLOG_LIMIT = 1 << 20
+
+
+def _refuse_entities(source: str, path: Path) -> None:
+    """Refuse a dump whose DOCTYPE declares entities (the door for external entities).
+
+    A plain ``<!DOCTYPE posts>`` (or one naming an external DTD), as mirrors and older tools
+    write, is harmless: the parser loads no DTD and fetches nothing. Declarations come before the
+    root element, so only the prolog is read.
+    """
     try:
         with path.open("rb") as handle:
             head = handle.read(65536)
+            while re.search(rb"<[A-Za-z_]", head) is None and len(head) < _PROLOG_LIMIT:
+                more = handle.read(65536)
+                if not more:
+                    break
+                head += more
     except OSError as exc:
         raise HarvestError(source, f"{path}: cannot read: {exc}") from None
-    # A DOCTYPE can only come before the root element, so the head of the file is enough.
-    marker = head.find(b"<!DOCTYPE")
     root = re.search(rb"<[A-Za-z_]", head)
-    if marker != -1 and (root is None or marker < root.start()):
-        line = head.count(b"\n", 0, marker) + 1
+    prolog = head[: root.start()] if root else head
+    marker = prolog.find(b"<!ENTITY")
+    if marker != -1:
+        line = prolog.count(b"\n", 0, marker) + 1
         raise HarvestError(
             source,
-            f"{path}: line {line}: the file declares a DOCTYPE; Stack Exchange dumps never do, "
-            "and DTDs and entities are not loaded, so the file is refused",
+            f"{path}: line {line}: the file's DOCTYPE declares entities, which Stack Exchange "
+            "dumps never do and which are never loaded here (they are how XML smuggles in other "
+            "files); the file is refused. If it is a genuine dump, delete the <!DOCTYPE ...> "
+            "declaration from the top of the file (or take the file from the original archive) "
+            "and harvest again",
         )
 
 

@@ -20,6 +20,7 @@ from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestErro
 from kehila.harvest.sources.stackexchange import StackExchangeSource, parse_tags
 from kehila.harvest.store import ItemStore
 from kehila.model import Item
+from pytest_httpserver import HTTPServer
 
 from ..conftest import build
 
@@ -162,8 +163,39 @@ def test_external_entities_are_never_resolved(corpus: Path, tmp_path: Path) -> N
         'CreationDate="2021-01-01T00:00:00.000" Score="1" />\n</posts>\n',
         encoding="utf-8",
     )
-    with pytest.raises(HarvestError, match=r"Posts.xml: line 2: the file declares a DOCTYPE"):
+    with pytest.raises(HarvestError) as failure:
         list(_source(folder, tmp_path).items())
+    message = str(failure.value)
+    assert f"{folder / 'Posts.xml'}: line 2: the file's DOCTYPE declares entities" in message
+    assert "delete the <!DOCTYPE ...> declaration" in message and "TOP-SECRET" not in message
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        "<!DOCTYPE posts>",
+        '<!DOCTYPE posts SYSTEM "{dtd}">',
+        '<!DOCTYPE posts PUBLIC "-//Mirror//DTD Posts//EN" "{dtd}">',
+    ],
+)
+def test_a_doctype_line_is_ignored(
+    corpus: Path, tmp_path: Path, httpserver: HTTPServer, doctype: str
+) -> None:
+    """Mirrors and older tools put a DOCTYPE before the rows: read as usual, nothing fetched."""
+    httpserver.expect_request("/posts.dtd").respond_with_data("<!ENTITY x 'y'>")
+    folder = _copy_dump(corpus, tmp_path)
+    expected, _ = _run(folder, tmp_path / "plain")
+    for name in ("Posts.xml", "Users.xml"):
+        path = folder / name
+        head, _, rest = path.read_bytes().partition(b"\n")
+        line = doctype.format(dtd=httpserver.url_for("/posts.dtd")).encode()
+        path.write_bytes(head + b"\n" + line + b"\n" + rest)
+    items, _ = _run(folder, tmp_path / "doctype")
+    assert [(i.id, i.body, i.answers) for i in items] == [
+        (i.id, i.body, i.answers) for i in expected
+    ]
+    assert items
+    assert httpserver.log == []
 
 
 def test_old_dump_without_content_license(corpus: Path, tmp_path: Path, dump: dict) -> None:
