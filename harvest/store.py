@@ -46,7 +46,7 @@ import yaml
 from kehila.content import classify, iter_markdown
 from kehila.fileio import atomic_write, locked
 from kehila.itemfile import parse_front_matter, update_locked
-from kehila.model import UPSTREAM_CHANGED, Item, ItemError, slugify
+from kehila.model import UPSTREAM_CHANGED, Item, ItemError, canonical_language, slugify
 from ruamel.yaml.comments import CommentedMap
 
 log = logging.getLogger("kehila.harvest.store")
@@ -149,6 +149,8 @@ class ItemStore:
         """Store one harvested item (``status: pending``, ``source`` set) and say what happened."""
         if item.source is None:
             return StoreResult(Outcome.ERROR, item.id, reason="item has no source")
+        # Language tags are written in their canonical case, whatever the source sent (en-us).
+        item = dataclasses.replace(item, language=canonical_language(item.language))
         if item.id in self._seen_this_run:
             return StoreResult(
                 Outcome.SKIPPED, item.id, reason="same id as an earlier record of this harvest"

@@ -44,6 +44,30 @@ RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug"
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
+
+def canonical_language(tag: str) -> str:
+    """A BCP 47 language tag in its canonical case (RFC 5646, 2.1.1): ``en-us`` -> ``en-US``.
+
+    The language is lower case, a four-letter script title case (``zh-hant`` -> ``zh-Hant``), a
+    two-letter region upper case, anything else lower case; after a singleton (``x-``, ``u-``)
+    everything is lower case. Tags are compared case-insensitively, so this changes no meaning.
+    """
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    extension = False
+    for part in parts[1:]:
+        if extension or len(part) == 1:
+            extension = True
+            out.append(part.lower())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 #: What an item of each kind must record before it is published: a story, the author's consent
 #: and their connection to the brand. The one rule for validation, approval, flags and stats.
 NEEDED_TO_PUBLISH: Mapping[str, tuple[str, ...]] = {"story": ("consent", "disclosure")}
@@ -445,6 +469,29 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
         what = getattr(exc, "context", None) or "it"
         where += f"; {what.removeprefix('while ')} started at line {context.line + 1}"
     return f"{problem} ({where})"
+
+
+def check_field(name: str, value: Any, *, path: str) -> Any:
+    """Read one field alone as :meth:`Item.from_metadata` reads it, or raise its :class:`ItemError`.
+
+    For editors who set one field of an item (``kehila review edit``): the value is refused with
+    the message a build would give, even when another field of the file is wrong.
+
+    Args:
+        name: ``title``, ``quote``, ``author``, ``tags``, ``featured`` or ``language``.
+        value: The value as it would be written in front matter.
+        path: How the file is named in the message.
+    """
+    v = _Validator({name: value}, path)
+    readers: dict[str, Callable[[str], Any]] = {
+        "title": v.string,
+        "quote": lambda n: v.string(n, required=False),
+        "author": v.person,
+        "tags": v.string_list,
+        "featured": v.boolean,
+        "language": v.language,
+    }
+    return readers[name](name)
 
 
 def _describe(value: Any) -> str:

@@ -97,3 +97,34 @@ def test_skip_and_quit_change_nothing(spawn, project):
     child.expect_exact("Reviewed 1 of 2: 0 approved, 0 rejected, 1 skipped.")
     child.expect(pexpect.EOF)
     assert {rel: read(project, rel) for rel in (STORY, QA)} == before
+
+
+def test_quick_field_edits_from_the_queue(spawn, project):
+    before = read(project, STORY)
+    child = spawn()
+    press(child, "s")
+    child.expect_exact("2/2")
+    press(child, "u")
+    child.expect_exact("Quote (empty removes it)")
+    child.sendline("We book workshops in minutes.")
+    child.expect_exact("changed quote")
+    press(child, "g")
+    child.expect_exact("Tags, comma-separated [agencies]: ")
+    child.sendline("agencies, booking")
+    child.expect_exact("changed tags")
+    press(child, "f")
+    child.expect_exact("changed featured")
+    press(child, "t")
+    child.expect_exact("Title [Brightline Agency books client workshops in minutes]: ")
+    child.sendline("")  # Enter keeps the title
+    child.expect_exact("unchanged")
+    child.expect_exact("We book workshops in minutes.")  # the item is shown again, re-read
+    press(child, "q")
+    child.expect(pexpect.EOF)
+    story = read(project, STORY)
+    assert story == before.replace(
+        "tags: [agencies]\n", "tags: [agencies, booking]\nfeatured: true\n"
+    ).replace(
+        "quote: Zanzibar-pending-marker-7Q — our clients book their own workshop slots now.\n",
+        "quote: We book workshops in minutes.\n",
+    )

@@ -143,3 +143,13 @@ def test_check_from_a_hook_runs_the_real_console_script(project):
         "content/stories/2025-11-02-pending-agency.md: field 'status': expected one of "
         "pending, published, rejected, got 'draft'"
     ) in done.stdout
+
+
+def test_stats_counts_a_language_once_whatever_its_case(kehila, project):
+    path = project / "content" / "stories" / "2025-11-02-pending-agency.md"
+    path.write_text(path.read_text().replace("language: en\n", "language: en-us\n"))
+    other = project / "content" / "questions" / "2025-11-10-pending-webhooks.md"
+    other.write_text(other.read_text().replace("language: en\n", "language: EN-US\n"))
+    data = json.loads(kehila("stats", "--json").stdout)
+    assert data["by_language"]["en-US"] == 2
+    assert "en-us" not in data["by_language"] and "EN-US" not in data["by_language"]

@@ -7,6 +7,7 @@ approve        ``status`` (to ``published``); drops a stale ``rejected`` record
 reject         ``status`` (to ``rejected``) and ``rejected: {reason, date}``
 consent        ``consent: {method, date, note, url}``
 disclose       ``disclosure: {type, text}``
+edit           ``title``, ``quote``, ``author: {name, url}``, ``tags``, ``featured``, ``language``
 merge          kept item: ``merged`` (the other item's id and provenance), ``tags`` (union),
                ``consent``/``disclosure`` when only the other item had them;
                other item: ``status: rejected``, ``rejected``, ``merged_into``
@@ -27,7 +28,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..fileio import locked
 from ..itemfile import mapping, set_field, update_item, update_locked
-from ..model import CONSENT_METHODS, DISCLOSURES, missing_for_publish
+from ..model import (
+    CONSENT_METHODS,
+    DISCLOSURES,
+    ItemError,
+    canonical_language,
+    check_field,
+    missing_for_publish,
+)
 from .queue import Desk, DeskError, Entry
 
 #: The content folder commands use when none is given (hints leave it out).
@@ -220,3 +228,102 @@ def merge(desk: Desk, keep: Entry, other: Entry, *, when: dt.datetime | None = N
 
         update_locked(other_path, change_other, display=other.path)
     return filled
+
+
+def edit(
+    desk: Desk,
+    entry: Entry,
+    *,
+    title: str | None = None,
+    quote: str | None = None,
+    author: str | None = None,
+    author_url: str | None = None,
+    tags: list[str] | None = None,
+    featured: bool | None = None,
+    language: str | None = None,
+) -> list[str]:
+    """Set fields an editor curates; ``None`` leaves a field as it is.
+
+    An empty ``quote`` or ``author_url`` removes it; ``featured=False`` removes ``featured``.
+    A language tag is written in its canonical case (``en-us`` -> ``en-US``). Each value is
+    checked alone with the content model's own reading and message, then the whole item as for
+    every desk edit (see :func:`kehila.itemfile.update_item`).
+
+    Returns:
+        The names of the fields that changed (empty when every value was already there).
+    """
+    display = entry.path
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = title
+    if quote is not None:
+        values["quote"] = quote or None
+    if tags is not None:
+        values["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    if featured is not None:
+        values["featured"] = featured or None
+    if language is not None:
+        values["language"] = language.strip()
+    for name, value in values.items():
+        if value is not None:
+            _check(name, value, display)
+    if language is not None:
+        values["language"] = canonical_language(values["language"])
+
+    def change(meta: CommentedMap) -> list[str]:
+        changed = []
+        for name, value in values.items():
+            if _set_or_remove(meta, name, value):
+                changed.append(name)
+        wants_author = author is not None or author_url is not None
+        if wants_author and _set_author(meta, author, author_url, display):
+            changed.append("author")
+        return changed
+
+    return update_item(_path(desk, entry), change, display=display)
+
+
+def _check(name: str, value: Any, display: str) -> None:
+    try:
+        check_field(name, value, path=display)
+    except ItemError as exc:
+        raise DeskError(f"refused: {exc}") from None
+
+
+def _set_or_remove(meta: CommentedMap, name: str, value: Any) -> bool:
+    """Set (or, for ``None``, remove) a field; whether anything changed."""
+    old = meta.get(name)
+    if value is None:
+        if name not in meta:
+            return False
+        del meta[name]
+        return True
+    if old == value:
+        return False
+    if isinstance(old, list) and isinstance(value, list):
+        old[:] = value  # the list keeps its style (tags: [a, b]) and its comments
+    else:
+        set_field(meta, name, value)
+    return True
+
+
+def _set_author(meta: CommentedMap, name: str | None, url: str | None, display: str) -> bool:
+    """Set ``author.name`` and/or ``author.url`` (an empty URL removes it)."""
+    old = meta.get("author")
+    current = {"name": old} if isinstance(old, str) else dict(old or {})
+    wanted = dict(current)
+    if name is not None:
+        wanted["name"] = name
+    if url is not None:
+        wanted["url"] = url or None
+    wanted = {k: v for k, v in wanted.items() if v is not None}
+    if "name" not in wanted:
+        raise DeskError(f"refused: {display} has no author yet; give --author NAME too")
+    _check("author", wanted, display)
+    if wanted == {k: v for k, v in current.items() if v is not None}:
+        return False
+    if isinstance(old, str) and set(wanted) == {"name"}:
+        set_field(meta, "author", wanted["name"])  # keep the shorthand `author: Name`
+    else:
+        set_field(meta, "author", mapping(**wanted))
+    return True

@@ -146,7 +146,7 @@ def review(
         for item in desk.queue()
         if (kind is None or item.kind == kind)
         and (source is None or source_name(item) == source)
-        and (language is None or item.language == language)
+        and (language is None or item.language.lower() == language.lower())
         and (tag is None or tag in item.tags)
         and all(flag in desk.flags(item) for flag in flags)
     ]
@@ -324,6 +324,68 @@ def disclose(
     def act(desk: Desk, entry: Entry) -> str:
         actions.record_disclosure(desk, entry, kind, text=text)
         return f"disclosure recorded ({kind})"
+
+    _each(ctx, content_dir, (ident,), act)
+
+
+@review.command()
+@click.argument("ident", metavar="ID")
+@click.option("--title", help="The title readers see.")
+@click.option("--quote", help="The pull quote on the wall ('' removes it).")
+@click.option("--author", "author", metavar="NAME", help="The author's name as shown.")
+@click.option("--author-url", metavar="URL", help="The author's profile link ('' removes it).")
+@click.option(
+    "--tags",
+    metavar="A,B",
+    help="The tags, comma-separated; they replace the old ones ('' for none).",
+)
+@click.option(
+    "--featured/--no-featured",
+    default=None,
+    help="Feature the story on the home page (or stop featuring it).",
+)
+@click.option("--language", metavar="TAG", help="The BCP 47 language tag (en, he, pt-BR).")
+@_content_option(None)
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    ident: str,
+    title: str | None,
+    quote: str | None,
+    author: str | None,
+    author_url: str | None,
+    tags: str | None,
+    featured: bool | None,
+    language: str | None,
+    content_dir: Path | None,
+) -> None:
+    """Fix an item's title, quote, author, tags, featured or language without opening the file.
+
+    Only the fields given change; every other byte of the file stays (comments and quoting
+    included). A value the content model refuses is refused with its message.
+
+    \b
+    Examples:
+      kehila review edit 2025-11-02-pending-agency --quote "We book in minutes." --featured
+      kehila review edit csv:autumn-survey:row-4 --tags agencies,booking --language en-us
+
+    ID is an item id, a file path, a file name without .md, or a slug.
+    """
+    fields = dict(
+        title=title,
+        quote=quote,
+        author=author,
+        author_url=author_url,
+        tags=None if tags is None else tags.split(","),
+        featured=featured,
+        language=language,
+    )
+    if all(value is None for value in fields.values()):
+        raise click.UsageError("give at least one field to change, e.g. --title or --tags")
+
+    def act(desk: Desk, entry: Entry) -> str:
+        changed = actions.edit(desk, entry, **fields)
+        return f"changed {', '.join(changed)}" if changed else "unchanged"
 
     _each(ctx, content_dir, (ident,), act)
 

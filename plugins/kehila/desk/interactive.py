@@ -12,10 +12,20 @@ from rich.text import Text
 from ..model import Item
 from ..terminal import clean
 from . import actions
-from .queue import Desk, DeskError
+from .queue import Desk, DeskError, Entry
 from .render import item_panel
 
-KEYS = "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit"
+KEYS = (
+    "[a]pprove  [r]eject  [s]kip  [e]dit in $EDITOR  [q]uit\n"
+    "quick edits: [t]itle  q[u]ote  ta[g]s  [f]eatured on/off"
+)
+
+#: Quick edits: key -> (field, prompt). Each shows the item again, re-read, afterwards.
+QUICK_EDITS = {
+    "t": ("title", "Title"),
+    "u": ("quote", "Quote (empty removes it)"),
+    "g": ("tags", "Tags, comma-separated"),
+}
 
 
 def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
@@ -60,6 +70,9 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
                 click.edit(filename=str(Path(entry.path)))
                 console.print(Text(clean(f"edited {entry.path}")))
                 continue
+            elif key in QUICK_EDITS or key == "f":
+                _quick_edit(fresh, entry, key, console)
+                continue
             else:
                 console.print(Text(clean(f"unknown key {key!r}: {KEYS}"), style="yellow"))
                 continue
@@ -68,3 +81,24 @@ def run(desk: Desk, items: list[Item], console: Console) -> Counter[str]:
             continue
         position += 1
     return tally
+
+
+def _quick_edit(desk: Desk, entry: Entry, key: str, console: Console) -> None:
+    """Change one field from a prompt (``f`` toggles ``featured``), through the desk's writer."""
+    item = entry.item
+    if key == "f":
+        featured = not (item is not None and item.featured)
+        changed = actions.edit(desk, entry, featured=featured)
+    else:
+        name, label = QUICK_EDITS[key]
+        current = {
+            "title": item.title if item else "",
+            "quote": (item.quote or "") if item else "",
+            "tags": ", ".join(item.tags) if item else "",
+        }[name]
+        value = click.prompt(label, default=current, show_default=bool(current), prompt_suffix=": ")
+        if name == "tags":
+            changed = actions.edit(desk, entry, tags=value.split(","))
+        else:
+            changed = actions.edit(desk, entry, **{name: value.strip()})
+    console.print(Text(clean(f"changed {', '.join(changed)}" if changed else "unchanged")))

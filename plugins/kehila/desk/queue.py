@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -90,12 +91,26 @@ class Desk:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates and not exact:
+            close = self.suggest(ident)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise DeskError(
-                f"no item {ident!r} in {self.content_dir.as_posix()} "
+                f"no item {ident!r} in {self.content_dir.as_posix()}{hint} "
                 "(give an id, a file path, a file name or a slug; `kehila review` lists the queue)"
             )
         found = ", ".join(f"{e.id} ({e.path})" for e in (exact or candidates))
         raise DeskError(f"{ident!r} matches more than one item: {found}; give the full id")
+
+    def suggest(self, ident: str) -> list[str]:
+        """Up to three names of items close to a mistyped ``ident`` (ids, file names, slugs)."""
+        names: set[str] = set()
+        for entry in self.entries:
+            names.add(PurePosixPath(entry.path).stem)
+            if entry.id:
+                names.add(entry.id)
+            if entry.item is not None and entry.item.slug:
+                names.add(entry.item.slug)
+        wanted = PurePosixPath(ident.removesuffix(".md")).name if "/" in ident else ident
+        return difflib.get_close_matches(wanted, sorted(names), n=3, cutoff=0.6)
 
     # -- flags -----------------------------------------------------------------------------------
 

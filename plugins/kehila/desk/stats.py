@@ -7,7 +7,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from ..model import missing_for_publish
+from ..model import canonical_language, missing_for_publish
 from .queue import Desk, source_name, waiting_since
 
 
@@ -47,7 +47,8 @@ def compute_stats(desk: Desk, *, at: dt.datetime) -> dict[str, Any]:
         "by_kind": _counts([i.kind for i in items]),
         "by_status": _counts([i.status for i in items]),
         "by_source": _counts([source_name(i) for i in items]),
-        "by_language": _counts([i.language for i in items]),
+        # en-US and en-us are one language (tags are compared without regard to case).
+        "by_language": _counts([canonical_language(i.language) for i in items]),
         "queue": {
             "pending": len(queue),
             "median_wait_days": _days(statistics.median(w for w, _ in waits)) if waits else None,
