@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast browser benchmark clean
+.PHONY: serve build test test-fast browser benchmark catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ test-fast: $(VENV)/.installed
 
 benchmark: $(VENV)/.installed browser
 	KEHILA_SLOW=1 $(BIN)/python -m pytest -m slow -s tests/benchmarks
+
+# Kehila's words: extract the messages from the code and templates, merge them into every
+# language's catalog (plugins/kehila/locale/<lang>/LC_MESSAGES/messages.po), compile the .mo files
+# that ship with the package. Translate the new or changed messages, then run it again.
+LOCALE := plugins/kehila/locale
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1,2 --no-location --sort-output -w 100 \
+	  --project Kehila --copyright-holder "Kehila contributors" -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching -w 100 \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d $(LOCALE)
 
 clean:
 	rm -rf site .pytest_cache

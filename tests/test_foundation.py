@@ -161,10 +161,12 @@ def test_hand_written_home_page_wins(demo_project: Path) -> None:
 
 
 def test_hebrew_item_page_reads_right_to_left(demo_site: Path) -> None:
+    # The item's article (title included) is Hebrew; the site around it keeps its language.
     html = (demo_site / "stories" / "bakery-online-queue" / "index.html").read_text("utf-8")
-    assert re.search(r'<html lang="he" dir="rtl"', html)
+    assert re.search(r'<html lang="en"', html)
+    assert re.search(r'<article class="md-content__inner md-typeset" lang="he" dir="rtl">', html)
     english = (demo_site / "stories" / "volunteer-fire-brigade" / "index.html").read_text("utf-8")
-    assert re.search(r'<html lang="en" dir="ltr"', english)
+    assert re.search(r'<article class="md-content__inner md-typeset" lang="en" dir="ltr">', english)
 
 
 def test_switched_off_plugin_still_keeps_items_out_of_the_site(demo_project: Path) -> None:

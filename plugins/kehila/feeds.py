@@ -19,6 +19,7 @@ import nh3
 from feedgen.feed import FeedGenerator
 
 from .hub import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, KIND_SECTIONS, Hub, PageSpec, relative_url
+from .i18n import N_, gettext
 from .model import Item
 
 #: Media types, for <link rel="alternate"> and for tests.
@@ -29,6 +30,20 @@ MEDIA_TYPES = {
 }
 
 _MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+
+#: The ``rel`` of feed links in a page's <head>. Feed readers look for the ``alternate`` token
+#: (with a feed's media type); ``feed`` is the keyword for a syndication feed. Both, because
+#: Material's script takes every ``link[rel=alternate]`` (exactly that value) for a version of
+#: the site in another language and fetches ``sitemap.xml`` beside it: beside a feed that is
+#: ``feeds/sitemap.xml``, a 404 and a console error on every page with feed links.
+FEED_LINK_REL = "alternate feed"
+
+#: What each section's feed is, for feed readers (catalog messages).
+DESCRIPTIONS = {
+    "story": N_("Customers' success stories, in their own words, from %(site)s."),
+    "qa": N_("Questions the community of %(site)s asked and answered."),
+    "newsletter": N_("Every issue of the %(site)s newsletter."),
+}
 
 
 @dataclass
@@ -71,26 +86,28 @@ def alternate_links(hub: Hub, spec: PageSpec) -> str:
             href = relative_url(hub.feed_path(section, fmt), page_url)
             title = escape(f"{titles[section]} ({FEED_FORMAT_NAMES[fmt]})", quote=True)
             links.append(
-                f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" href="{escape(href)}" '
+                f'<link rel="{FEED_LINK_REL}" type="{MEDIA_TYPES[fmt]}" href="{escape(href)}" '
                 f'title="{title}">'
             )
     return "\n".join(links)
 
 
-def item_html(item: Item) -> str:
-    """The full text of an item as sanitised HTML: quote and disclosure, question and answers."""
+def item_html(item: Item, language: str = "en") -> str:
+    """The full text of an item as sanitised HTML: quote and disclosure, question and answers
+    (Kehila's words in ``language``, the site's)."""
     parts: list[str] = []
     if item.kind == "story" and item.quote:
         parts.append(f"> {item.quote}\n")
         if item.author:
             parts.append(f"— {item.author.name}\n")
     if item.disclosure and item.disclosure.is_material:
-        label = DISCLOSURE_LABELS[item.disclosure.type]
+        label = gettext(language, DISCLOSURE_LABELS[item.disclosure.type])
         text = f": {item.disclosure.text}" if item.disclosure.text else ""
-        parts.append(f"**Disclosure:** {label}{text}\n")
+        parts.append(f"**{gettext(language, N_('Disclosure'))}:** {label}{text}\n")
     parts.append(item.body)
     for accepted in item.accepted_answers:
-        parts.append(f"\n**Accepted answer** by {accepted.author.name}:\n\n{accepted.body}")
+        by = gettext(language, N_("Accepted answer by %(name)s:"), name=accepted.author.name)
+        parts.append(f"\n**{by}**\n\n{accepted.body}")
     html = _markdown().reset().convert("\n\n".join(parts))
     return nh3.clean(html, url_schemes={"http", "https", "mailto"})
 
@@ -117,13 +134,14 @@ class _Feed:
         self.title = f"{site_name}: {hub.section_title(kind)}"
         self.home = self.absolute(hub.url_of(hub.index_uri(kind)))
         self.language = hub.options.site_language
+        self.description = gettext(self.language, DESCRIPTIONS[kind], site=site_name)
         # Every format shows the same text: each item is converted once, not once per format.
         self._html: dict[int, str] = {}
 
     def content_html(self, item: Item) -> str:
         html = self._html.get(id(item))
         if html is None:
-            html = self._html[id(item)] = item_html(item)
+            html = self._html[id(item)] = item_html(item, self.language)
         return html
 
     def absolute(self, url: str) -> str:
@@ -140,7 +158,7 @@ class _Feed:
         # feedgen takes RSS's <channel><link> from the last link given: the alternate one.
         fg.link(href=self.absolute(self.hub.feed_path(self.section, fmt)), rel="self")
         fg.link(href=self.home, rel="alternate")
-        fg.description(self.title)
+        fg.description(self.description)
         fg.language(self.language)
         fg.generator("Kehila")
         if self.items:
@@ -171,6 +189,7 @@ class _Feed:
         feed = {
             "version": "https://jsonfeed.org/version/1.1",
             "title": self.title,
+            "description": self.description,
             "home_page_url": self.home,
             "feed_url": self.absolute(self.hub.feed_path(self.section, "json")),
             "language": self.language,

@@ -30,24 +30,37 @@ from functools import cached_property
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import babel
 import babel.dates
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from .content import Catalog, TagNames, resolve_file_link
+from .i18n import N_, direction, format_number, gettext, locale, translations
 from .model import Item, slugify
 
 KIND_SECTIONS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
 
-#: What each disclosure type says beside a quote (the law of testimonials wants it visible).
+#: What each disclosure type says beside a quote (the law of testimonials wants it visible);
+#: catalog messages, shown in the site's language.
 DISCLOSURE_LABELS = {
-    "employee": "Works for us",
-    "paid": "Paid testimonial",
-    "gifted": "Received a free product",
-    "partner": "Business partner",
+    "employee": N_("Works for us"),
+    "paid": N_("Paid testimonial"),
+    "gifted": N_("Received a free product"),
+    "partner": N_("Business partner"),
 }
+
+#: Default titles of the generated pages (catalog messages): a title set in mkdocs.yml wins.
+DEFAULT_TITLES = {
+    "home_title": N_("Community hub"),
+    "stories_title": N_("Success stories"),
+    "wall_title": N_("Wall of love"),
+    "questions_title": N_("Questions & answers"),
+    "newsletter_title": N_("Newsletter archive"),
+    "tags_title": N_("Tags"),
+}
+#: The title of the page left at the URL of an item that is no longer published.
+REMOVED_TITLE = N_("This item was removed")
 
 
 #: How feed formats are named for readers.
@@ -60,34 +73,37 @@ class HubError(ValueError):
 
 @dataclass
 class HubOptions:
-    """What to generate and where; the plugin fills this from its typed configuration."""
+    """What to generate and where; the plugin fills this from its typed configuration.
+
+    A title left empty is the catalog's default title in the site's language.
+    """
 
     home: bool = True
-    home_title: str = "Community hub"
+    home_title: str = ""
     home_featured: int = 3
     home_latest: int = 5
     stories: bool = True
-    stories_title: str = "Success stories"
+    stories_title: str = ""
     stories_url: str = "stories"
     stories_url_format: str = "stories/{slug}"
     stories_per_page: int = 24
     wall: bool = True
-    wall_title: str = "Wall of love"
+    wall_title: str = ""
     wall_url: str = "stories/wall"
     wall_max: int = 200
     questions: bool = True
-    questions_title: str = "Questions & answers"
+    questions_title: str = ""
     questions_url: str = "questions"
     questions_url_format: str = "questions/{slug}"
     questions_per_page: int = 50
     newsletter: bool = True
-    newsletter_title: str = "Newsletter archive"
+    newsletter_title: str = ""
     newsletter_url: str = "newsletter"
     newsletter_url_format: str = "newsletter/{date:%Y}/{slug}"
     newsletter_years: bool = True
     newsletter_year_url_format: str = "newsletter/{year}"
     tags: bool = True
-    tags_title: str = "Tags"
+    tags_title: str = ""
     tags_url: str = "tags"
     tags_url_format: str = "tags/{slug}"
     feeds: bool = True
@@ -100,6 +116,11 @@ class HubOptions:
     """How readers see each tag per language (``content/.kehila/tags.yml``)."""
     content_label: str = "content"
     """How item paths start (the content folder as users see it): resolves links between files."""
+
+    def __post_init__(self) -> None:
+        for name, message in DEFAULT_TITLES.items():
+            if not getattr(self, name):
+                setattr(self, name, gettext(self.site_language, message))
 
 
 @dataclass
@@ -362,7 +383,14 @@ class Hub:
                 newer=uris[number - 2] if number > 1 else None,
                 older=uris[number] if number < len(chunks) else None,
             )
-            page_title = title if number == 1 else f"{title} (page {number})"
+            page_title = title
+            if number > 1:
+                page_title = gettext(
+                    self.options.site_language,
+                    N_("%(title)s (page %(number)s)"),
+                    title=title,
+                    number=format_number(number, self.options.site_language),
+                )
             crumbs = self._home_crumb() + ([(title, uris[0])] if number > 1 else [])
             rendered = self._render(
                 f"{kind}_index.md",
@@ -525,8 +553,10 @@ class Hub:
             **rendered.spec_fields(),
         )
 
-    def removed_page(self, src_uri: str, title: str) -> PageSpec:
-        """The page that stands at the URL of an item that is no longer published."""
+    def removed_page(self, src_uri: str, title: str | None = None) -> PageSpec:
+        """The page that stands at the URL of an item that is no longer published (``title``:
+        the editor's, else the catalog's)."""
+        title = title or gettext(self.options.site_language, REMOVED_TITLE)
         rendered = self._render("removed.md", src_uri, title=title)
         return PageSpec(
             src_uri,
@@ -621,8 +651,10 @@ class Hub:
 
     @cached_property
     def _env(self) -> Environment:
+        language = self.options.site_language
         env = Environment(
             loader=PackageLoader("kehila", "templates"),
+            extensions=["jinja2.ext.i18n"],
             autoescape=select_autoescape(default=True, default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -631,6 +663,10 @@ class Hub:
             # Templates ship with the package: no file check on every include and import.
             auto_reload=False,
         )
+        # Kehila's words in the site's language; %(name)s values are escaped unless Markup.
+        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        env.filters["number"] = lambda n: format_number(n, language)
+        env.filters["bdi"] = lambda value: Markup("<bdi>{}</bdi>").format(value)
         env.filters["date"] = format_date
         env.filters["isodate"] = lambda d: d.date().isoformat()
         env.filters["yaml_str"] = lambda s: Markup(json.dumps(s, ensure_ascii=False))
@@ -664,6 +700,9 @@ class _Helpers:
         self.page_url = page_url
         self.item = item
         self.site_language = hub.options.site_language
+        self.site_direction = direction(self.site_language)
+        #: Arrows that point forward and back in the site's direction of reading.
+        self.forward, self.back = ("←", "→") if self.site_direction == "rtl" else ("→", "←")
         self._tag_links: dict[str, str | None] = {}
 
     def relink(self, text: str) -> Markup:
@@ -749,12 +788,4 @@ _ODD_PATH = re.compile(r"//|(^|/)\.\.?(/|$)|^/")
 @functools.lru_cache(maxsize=65_536)
 def format_date(value: dt.datetime, language: str = "en", fmt: str = "long") -> str:
     """A date as people of ``language`` write it (falls back to English for unknown tags)."""
-    return babel.dates.format_date(value.date(), format=fmt, locale=_locale(language))
-
-
-@functools.lru_cache(maxsize=256)
-def _locale(language: str) -> babel.Locale:
-    try:
-        return babel.Locale.parse(language.replace("-", "_"))
-    except (ValueError, babel.UnknownLocaleError):
-        return babel.Locale.parse("en")
+    return babel.dates.format_date(value.date(), format=fmt, locale=locale(language))

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from .i18n import direction
 from .itemfile import KEY_ORDER, format_date, ordered, parse_front_matter, render_text
 
 KINDS = ("story", "qa", "newsletter")
@@ -39,8 +40,6 @@ STATUSES = ("pending", "published", "rejected")
 DISCLOSURES = ("none", "employee", "paid", "gifted", "partner")
 CONSENT_METHODS = ("form", "email", "public-post")
 
-#: Languages written right to left (BCP 47 primary subtags).
-RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
@@ -324,7 +323,7 @@ class Item:
     @property
     def direction(self) -> str:
         """``rtl`` for right-to-left languages, else ``ltr``."""
-        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        return direction(self.language)
 
     @property
     def accepted_answer(self) -> Answer | None:

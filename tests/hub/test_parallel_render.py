@@ -23,6 +23,7 @@ from kehila.mkdocs import workers as render
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
+from mkdocs.utils.yaml import get_yaml_loader
 
 from ..conftest import ROOT
 from ..projects import add_hooks
@@ -104,7 +105,8 @@ def _project(
     # An item whose unclosed comment swallows the hub's markers: converted the slow way.
     open_comment = project / "content" / "questions" / "2025-04-02-export-ical-feed.md"
     open_comment.write_text(open_comment.read_text("utf-8") + "\n<!-- left open\n", "utf-8")
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
+    # MkDocs' own loader: the demo's mkdocs.yml reads the site's language with !ENV.
+    config = yaml.load((ROOT / "mkdocs.yml").read_text("utf-8"), Loader=get_yaml_loader())
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "kehila" in plugin:
             plugin["kehila"] = {**(plugin["kehila"] or {}), "workers": workers}

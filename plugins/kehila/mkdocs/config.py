@@ -121,35 +121,40 @@ class KehilaConfig(base.Config):
     sources = c.ListOfItems(c.Type(dict), default=[])
     """Harvest sources, read by ``kehila harvest`` (never by the build)."""
 
+    # The language of Kehila's words (a BCP 47 tag such as `he` or `pt-BR`); unset: the theme's
+    # `language` (Material's convention), else English. Titles left unset (`stories_title`, ...)
+    # are the catalog's titles in this language.
+    language = c.Optional(c.Type(str))
+
     # Home page
     home = c.Type(bool, default=True)
-    home_title = c.Type(str, default="Community hub")
+    home_title = c.Optional(c.Type(str))
     home_featured = WholeNumber(default=3)
     home_latest = WholeNumber(default=5)
 
     # Success stories: index with cards, one page per story
     stories = c.Type(bool, default=True)
-    stories_title = c.Type(str, default="Success stories")
+    stories_title = c.Optional(c.Type(str))
     stories_url = SitePath(default="stories")
     stories_url_format = UrlFormat(default="stories/{slug}")
     stories_per_page = WholeNumber(default=24)
 
     # Wall of love: every story's quote on one page, filterable by tag
     wall = c.Type(bool, default=True)
-    wall_title = c.Type(str, default="Wall of love")
+    wall_title = c.Optional(c.Type(str))
     wall_url = SitePath(default="stories/wall")
     wall_max = WholeNumber(default=200)
 
     # Questions and answers: knowledge base by tag, one page per thread
     questions = c.Type(bool, default=True)
-    questions_title = c.Type(str, default="Questions & answers")
+    questions_title = c.Optional(c.Type(str))
     questions_url = SitePath(default="questions")
     questions_url_format = UrlFormat(default="questions/{slug}")
     questions_per_page = WholeNumber(default=50)
 
     # Newsletter archive: issues by year, permanent URLs from date and stored slug
     newsletter = c.Type(bool, default=True)
-    newsletter_title = c.Type(str, default="Newsletter archive")
+    newsletter_title = c.Optional(c.Type(str))
     newsletter_url = SitePath(default="newsletter")
     newsletter_url_format = UrlFormat(default="newsletter/{date:%Y}/{slug}")
     newsletter_years = c.Type(bool, default=True)
@@ -157,7 +162,7 @@ class KehilaConfig(base.Config):
 
     # Tags: one page per tag across kinds, and an index of all tags
     tags = c.Type(bool, default=True)
-    tags_title = c.Type(str, default="Tags")
+    tags_title = c.Optional(c.Type(str))
     tags_url = SitePath(default="tags")
     tags_url_format = PageUrlFormat(default="tags/{slug}", placeholder="slug")
 
@@ -173,7 +178,7 @@ class KehilaConfig(base.Config):
     # Ledger of published URLs, so that old URLs redirect instead of breaking
     ledger = c.Type(bool, default=True)
     ledger_file = SitePath(default=".kehila/urls.json")
-    ledger_removed_title = c.Type(str, default="This item was removed")
+    ledger_removed_title = c.Optional(c.Type(str))
 
     # Editors' preview of pending items on `mkdocs serve`
     preview_pending = c.Type(bool, default=True)

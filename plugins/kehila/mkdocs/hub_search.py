@@ -19,6 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from ..search.client import client_script
 from ..search.text import language_key
 from ..search.worker import LocalIndex, SearchIndexError, WorkerIndex, start_index
 
@@ -46,6 +47,7 @@ class HubSearch:
         self.enabled = False
         self.index: LocalIndex | WorkerIndex | None = None
         self.kinds: dict[str, str] = {}
+        self.language = "en"
         self.incremental = False
         """``mkdocs serve --dirty``: pages that did not change are not rendered again, so the
         documents of the previous build are kept (and the indexer process with them)."""
@@ -55,7 +57,9 @@ class HubSearch:
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.incremental = command == "serve" and dirty
 
-    def on_config(self, config: MkDocsConfig, *, enabled: bool, kinds: dict[str, str]) -> None:
+    def on_config(
+        self, config: MkDocsConfig, *, enabled: bool, kinds: dict[str, str], language: str
+    ) -> None:
         """Switch the feature on and add the client to every page.
 
         Material's own search wins when the site lists it under ``plugins``: that is the switch
@@ -64,6 +68,7 @@ class HubSearch:
         material = next((name for name in MATERIAL_SEARCH if name in config.plugins), None)
         self.enabled = enabled and material is None
         self.kinds = kinds
+        self.language = language
         if enabled and material is not None:
             log.info(
                 f"Material's '{material}' plugin is enabled, so Kehila's search is off "
@@ -97,7 +102,11 @@ class HubSearch:
         for name in ASSETS:
             uri = f"{ASSETS_URL}/{name}"
             if files.get_file_from_path(uri) is None:
-                content = (folder / name).read_text(encoding="utf-8")
+                if name == "search.js":
+                    # The site's language and the box's words go into the script.
+                    content = client_script(self.language)
+                else:
+                    content = (folder / name).read_text(encoding="utf-8")
                 files.append(File.generated(config, uri, content=content))
 
     def on_page_content(self, html: str, page: Page, item: Item | None) -> None:

@@ -78,15 +78,26 @@ class Output:
 
 
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+#: Material's article: the page's title and content, without the site's header, nav and footer.
+_ARTICLE_TAG = '<article class="md-content__inner md-typeset">'
 
 
 def finish_output(output: str, language: tuple[str, str] | None, head: str) -> str:
     """A generated page as the theme wrote it, finished: an item's language and direction on
-    ``<html>``, and ``head`` (JSON-LD, feed links, robots hints) at the end of ``<head>``."""
+    its article, and ``head`` (JSON-LD, feed links, robots hints) at the end of ``<head>``.
+
+    The item's language is set on Material's article, title included, so that the site's own
+    words around it (header, navigation, search) keep the site's language and direction. A
+    theme without that article gets them on ``<html>``.
+    """
     if language is not None:
         lang, direction = language
-        tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
-        output = _HTML_TAG.sub(tag, output, count=1)
+        article = f'<article class="md-content__inner md-typeset" lang="{lang}" dir="{direction}">'
+        if _ARTICLE_TAG in output:
+            output = output.replace(_ARTICLE_TAG, article, 1)
+        else:
+            tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
+            output = _HTML_TAG.sub(tag, output, count=1)
     return output.replace("</head>", head + "\n</head>", 1)
 
 

@@ -18,7 +18,7 @@ from .. import jsonld
 from ..content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
 from ..feeds import alternate_links, build_feeds
 from ..fileio import atomic_write
-from ..hub import Hub, HubError, HubOptions, PageSpec, relative_url
+from ..hub import DEFAULT_TITLES, KIND_SECTIONS, Hub, HubError, HubOptions, PageSpec, relative_url
 from ..ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from ..sanitize import sanitize_page_html
 from .config import KehilaConfig
@@ -82,9 +82,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if ASSETS["css"] not in config.extra_css:
             config.extra_css.append(ASSETS["css"])
             config.extra_javascript.append(ASSETS["js"])
-        kinds = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
-        titles = {kind: self.config[f"{section}_title"] for kind, section in kinds.items()}
-        self.search.on_config(config, enabled=self.config.search, kinds=titles)
+        options = HubOptions(**self._titles(), site_language=self._site_language(config))
+        titles = {kind: getattr(options, f"{s}_title") for kind, s in KIND_SECTIONS.items()}
+        self.search.on_config(
+            config, enabled=self.config.search, kinds=titles, language=options.site_language
+        )
         return config
 
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
@@ -210,6 +212,20 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if spec is None or page.file.src_uri in self.written:
             return None
         return finish_output(output, _language(spec), self._head_extras(spec, config))
+
+    def on_template_context(
+        self, context: dict[str, Any], /, *, template_name: str, config: MkDocsConfig
+    ) -> dict[str, Any] | None:
+        if template_name != "sitemap.xml" or not self.config.enabled:
+            return None
+        # Pages that ask search engines not to index them (removed items, pages 2 and up of an
+        # index) are not offered to them in the sitemap either.
+        context["pages"] = [
+            file
+            for file in context["pages"]
+            if not ((spec := self.pages_by_uri.get(file.src_uri)) and spec.noindex)
+        ]
+        return context
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
         self.search.on_env(config)
@@ -360,12 +376,21 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def _hub_options(self, config: MkDocsConfig) -> HubOptions:
         names = HubOptions.__dataclass_fields__.keys()
         values: dict[str, Any] = {k: self.config[k] for k in names if k in self.config}
+        values.update(self._titles())
         values["use_directory_urls"] = config.use_directory_urls
-        language = (config.theme.get("language") or "en") if config.theme else "en"
-        values["site_language"] = language
+        values["site_language"] = self._site_language(config)
         values["content_label"] = _display_dir(config)
         values["tag_names"] = self._tag_names(config)
         return HubOptions(**values)
+
+    def _titles(self) -> dict[str, str]:
+        """Titles set in mkdocs.yml; the others are left to the catalog (empty)."""
+        return {name: self.config[name] or "" for name in DEFAULT_TITLES}
+
+    def _site_language(self, config: MkDocsConfig) -> str:
+        """The language of Kehila's words: the plugin's ``language``, else the theme's."""
+        theme = (config.theme.get("language") if config.theme else None) or "en"
+        return self.config.language or str(theme)
 
     def _tag_names(self, config: MkDocsConfig) -> TagNames:
         names, problems = load_tag_names(Path(config.docs_dir))

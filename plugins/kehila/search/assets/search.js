@@ -16,6 +16,9 @@
   const MIN_WORD = 2;
   const PAGE_SIZE = 10;
   const FINALS = { "ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ" };
+  /* The site's language, its right-to-left languages and the search box's words, from Kehila's
+   * catalog: the build writes them in place of the next line (kehila/search/__init__.py). */
+  const SITE = {"locale": "en", "rtl": [], "strings": {}}; // kehila:site
 
   function normalize(text) {
     return text
@@ -201,19 +204,20 @@
 
   /* -- user interface ------------------------------------------------------------------------ */
 
-  const config = (() => {
-    try {
-      return JSON.parse(document.getElementById("__config").textContent);
-    } catch (e) {
-      return {};
-    }
-  })();
-  const translations = config.translations || {};
-  const t = (key, fallback) => translations[key] || fallback;
+  const t = (key) => SITE.strings[key] || "";
+  const numbers = new Intl.NumberFormat(SITE.locale);
+  const plurals = new Intl.PluralRules(SITE.locale);
+  /* A plural message for n: the form of n's plural category (CLDR), with the number in it. */
+  function count(key, n) {
+    const forms = SITE.strings[key] || {};
+    return (forms[plurals.select(n)] || forms.other || "").replace("{count}", numbers.format(n));
+  }
+  const direction = (lang) => (SITE.rtl.includes(lang.split("-")[0]) ? "rtl" : "ltr");
 
-  function svg(path) {
+  function svg(path, name) {
     const ns = "http://www.w3.org/2000/svg";
     const icon = document.createElementNS(ns, "svg");
+    if (name) icon.setAttribute("class", name);
     icon.setAttribute("viewBox", "0 0 24 24");
     icon.setAttribute("aria-hidden", "true");
     const shape = document.createElementNS(ns, "path");
@@ -242,23 +246,23 @@
     // Material's own search is on (the switch for small hubs): leave the header alone.
     if (!header || !toggle || document.querySelector('[data-md-component="search"]')) return;
 
-    const placeholder = t("search.placeholder", "Search");
+    const placeholder = t("placeholder");
     const button = el("label", { class: "md-header__button md-icon", for: "__search", title: placeholder }, [svg(LENS)]);
     const input = el("input", {
       type: "text", class: "md-search__input", name: "query", "aria-label": placeholder,
       placeholder, autocapitalize: "off", autocorrect: "off", autocomplete: "off",
       spellcheck: "false", "data-kehila-search": "query",
     });
-    const icon = el("label", { class: "md-search__icon md-icon", for: "__search" }, [svg(LENS), svg(ARROW)]);
-    const reset = el("button", { type: "reset", class: "md-search__icon md-icon", title: t("search.reset", "Clear"), "aria-label": t("search.reset", "Clear"), tabindex: "-1" }, [svg(CROSS)]);
+    const icon = el("label", { class: "md-search__icon md-icon", for: "__search" }, [svg(LENS), svg(ARROW, "kehila-search__back")]);
+    const reset = el("button", { type: "reset", class: "md-search__icon md-icon", title: t("reset"), "aria-label": t("reset"), tabindex: "-1" }, [svg(CROSS)]);
     const form = el("form", { class: "md-search__form", name: "search", role: "search" }, [
       input, icon, el("nav", { class: "md-search__options" }, [reset]),
     ]);
-    const lang = el("select", { "data-kehila-filter": "lang", "aria-label": "Language" });
-    const kind = el("select", { "data-kehila-filter": "kind", "aria-label": "Kind" });
-    const tag = el("select", { "data-kehila-filter": "tag", "aria-label": "Tag" });
+    const lang = el("select", { "data-kehila-filter": "lang", "aria-label": t("language") });
+    const kind = el("select", { "data-kehila-filter": "kind", "aria-label": t("kind") });
+    const tag = el("select", { "data-kehila-filter": "tag", "aria-label": t("tag") });
     const filters = el("div", { class: "kehila-search__filters" }, [lang, kind, tag]);
-    const meta = el("div", { class: "md-search-result__meta", "data-kehila-search": "meta", text: t("search.result.placeholder", "Type to start searching") });
+    const meta = el("div", { class: "md-search-result__meta", "data-kehila-search": "meta", text: t("start") });
     const list = el("ol", { class: "md-search-result__list", role: "presentation", "data-kehila-search": "results" });
     const more = el("button", { type: "button", class: "md-button kehila-search__more", hidden: "", text: "…" });
     const output = el("div", { class: "md-search__output" }, [
@@ -277,14 +281,14 @@
     let filtersReady = null;
     function fillFilters() {
       filtersReady = filtersReady || manifest().then((info) => {
-        const names = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "language" }) : null;
-        lang.append(el("option", { value: "", text: "All languages" }));
+        const names = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames([SITE.locale], { type: "language" }) : null;
+        lang.append(el("option", { value: "", text: t("all_languages") }));
         for (const code of Object.keys(info.languages)) {
           lang.append(el("option", { value: code, text: (names && names.of(code)) || code }));
         }
-        kind.append(el("option", { value: "", text: "All kinds" }));
+        kind.append(el("option", { value: "", text: t("all_kinds") }));
         for (const [code, label] of Object.entries(info.kinds)) kind.append(el("option", { value: code, text: label }));
-        tag.append(el("option", { value: "", text: "All tags" }));
+        tag.append(el("option", { value: "", text: t("all_tags") }));
         for (const name of info.tags) tag.append(el("option", { value: name, text: `#${name}` }));
       });
       return filtersReady;
@@ -304,7 +308,7 @@
         const text = el("p");
         highlight(text, excerpt(doc.x, keys), keys);
         const tags = el("nav", { class: "md-tags" }, doc.g.map((g) => el("span", { class: "md-tag", text: `#${g}` })));
-        const article = el("article", { class: "md-search-result__article md-typeset", lang: slice[i].lang, dir: slice[i].lang === "he" ? "rtl" : "auto" }, [
+        const article = el("article", { class: "md-search-result__article md-typeset", lang: slice[i].lang, dir: direction(slice[i].lang) }, [
           el("div", { class: "kehila-search__kind", text: (current.kinds[doc.k] || doc.k) }), title, text, tags,
         ]);
         const link = el("a", { href: new URL(doc.u, base).href, class: "md-search-result__link", tabindex: "-1" }, [article]);
@@ -313,7 +317,7 @@
       current.shown += slice.length;
       const left = current.results.length - current.shown;
       more.hidden = left <= 0;
-      more.textContent = `${t("search.result.more.other", "# more").replace("#", left)}`;
+      more.textContent = count("more", left);
     }
 
     async function run() {
@@ -322,7 +326,7 @@
       if (!words(query).length) {
         list.replaceChildren();
         more.hidden = true;
-        meta.textContent = t("search.result.placeholder", "Type to start searching");
+        meta.textContent = t("start");
         return;
       }
       try {
@@ -332,15 +336,14 @@
         current = { ...found, shown: 0, kinds: info.kinds };
         list.replaceChildren();
         const n = found.results.length;
-        meta.textContent = n === 0 ? t("search.result.none", "No matching documents")
-          : n === 1 ? t("search.result.one", "1 matching document")
-          : t("search.result.other", "# matching documents").replace("#", n);
+        meta.textContent = n === 0 ? t("none") : count("results", n);
         meta.dataset.count = String(n);
         await showMore(mine);
         // What the list on screen answers (tests and assistive tools can wait for it).
         meta.dataset.state = [query, lang.value, kind.value, tag.value].join("|");
       } catch (error) {
-        meta.textContent = `Search is unavailable: ${error.message}`;
+        meta.textContent = t("unavailable");
+        console.warn("Kehila search:", error);
       }
     }
 

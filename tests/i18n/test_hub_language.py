@@ -1,0 +1,77 @@
+"""Real builds of the demo in another language: Kehila's words, titles, direction, feeds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from ..conftest import build
+from ..hub.test_build import set_options
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser")
+
+
+@pytest.fixture
+def hebrew_site(demo_project: Path, monkeypatch) -> Path:
+    # The command the README documents: the demo's mkdocs.yml reads the language with !ENV.
+    monkeypatch.setenv("KEHILA_LANGUAGE", "he")
+    return build(demo_project)
+
+
+def test_hebrew_site_speaks_hebrew(hebrew_site: Path) -> None:
+    home = soup(hebrew_site / "index.html")
+    assert home.html["lang"] == "he" and home.body["dir"] == "rtl"
+    more = home.select_one(".kehila-more").get_text(" ", strip=True)
+    # "All stories", then the wall's title: arrows point the way Hebrew reads.
+    assert more.startswith("לכל הסיפורים ←") and "קיר האהבה ←" in more
+    assert "Latest answered questions" not in home.get_text()
+    assert "שאלות שנענו לאחרונה¶" in [h2.get_text(strip=True) for h2 in home.find_all("h2")]
+    # The editor's title in mkdocs.yml wins over the catalog's.
+    assert home.title.get_text().startswith("Tavla Community Hub")
+    stories = soup(hebrew_site / "stories" / "index.html")
+    assert stories.h1.get_text(strip=True) == "סיפורי הצלחה"
+    # The nav of the demo takes each tab's title from its page.
+    tabs = [a.get_text(strip=True) for a in home.select(".md-nav__link")]
+    assert "קיר האהבה" in tabs and "Wall of love" not in tabs
+
+
+def test_kehila_words_isolate_names_dates_and_numbers(hebrew_site: Path) -> None:
+    story = soup(hebrew_site / "stories" / "volunteer-fire-brigade" / "index.html")
+    line = story.select_one(".kehila-provenance")
+    assert line["lang"] == "he" and line["dir"] == "rtl"
+    assert line.get_text().startswith("פורסם במקור באתר ")
+    assert [b.get_text() for b in line.find_all("bdi")] == ["forms.tavla.example", "19 במאי 2025"]
+    question = soup(hebrew_site / "questions" / "ical-subscription" / "index.html")
+    score = question.select_one(".kehila-score")
+    assert re.fullmatch(r"(\d+ הצבעות|הצבעה אחת|שתי הצבעות)", score.get_text())
+    tag = soup(hebrew_site / "tags" / "reminders" / "index.html").select_one(".kehila-lead")
+    assert tag.select_one("bdi").get_text() in {"4", "reminders"}
+
+
+def test_item_article_carries_the_items_language_on_any_site(hebrew_site: Path) -> None:
+    english = soup(hebrew_site / "stories" / "volunteer-fire-brigade" / "index.html")
+    article = english.select_one("article.md-content__inner")
+    assert (article["lang"], article["dir"]) == ("en", "ltr")
+    assert article.h1 is not None  # the title is inside the article
+    assert english.html["lang"] == "he"
+
+
+def test_plugin_language_overrides_the_theme_and_titles_set_win(demo_project: Path) -> None:
+    set_options(demo_project, "language: ru\nwall_title: Отзывы")
+    site = build(demo_project)
+    home = soup(site / "index.html")
+    assert home.html["lang"] == "en"  # Material's own chrome keeps the theme's language
+    assert soup(site / "questions" / "index.html").h1.get_text(strip=True) == "Вопросы и ответы"
+    assert soup(site / "stories" / "wall" / "index.html").h1.get_text(strip=True) == "Отзывы"
+    feed = json.loads((site / "feeds" / "stories.json").read_text("utf-8"))
+    assert feed["title"] == "Tavla Community Hub: Истории успеха"
+    assert feed["description"].startswith("Истории успеха клиентов")
+    assert feed["language"] == "ru"
+    search = (site / "assets" / "kehila" / "search.js").read_text("utf-8")
+    assert '"placeholder": "Поиск"' in search and '"locale": "ru"' in search
