@@ -101,5 +101,5 @@ def test_several_accepted_answers(demo_project: Path) -> None:
     [entry] = [e for e in feed["items"] if e["url"].endswith("/several-solutions/")]
     html = entry["content_html"]
     assert re.search(
-        r"Accepted answer</strong> by Ines.*Accepted answer</strong> by Lev", html, re.S
+        r"Accepted answer by Ines:</strong>.*Accepted answer by Lev:</strong>", html, re.S
     )
