@@ -13,6 +13,7 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import frontmatter
@@ -175,17 +176,46 @@ class TagNames:
         return self.lookup(tag, language) or tag
 
 
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML where a key written twice in one mapping is an error naming both lines.
+
+    (YAML forbids duplicate keys, but PyYAML silently keeps the last one: a second ``mobile:``
+    further down ``tags.yml`` would quietly replace the names given first.)
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise _DuplicateKeyError(
+                    problem=f"duplicate key {key!r} at line {line}, first at line {first[key]}",
+                    problem_mark=key_node.start_mark,
+                )
+            first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_tag_names(content_dir: Path) -> tuple[TagNames, list[str]]:
     """Read the tag names file; return the names and the problems found (one message each).
 
-    A missing file is the problem ``file not found``; callers decide whether that matters.
+    A missing file is the problem ``file not found``; callers decide whether that matters. A key
+    written twice is a problem naming both lines. A language without a name yet (``en:`` left
+    empty, as ``kehila tags --write`` writes stubs) is a name still missing, not a problem.
     """
     path = content_dir / TAG_NAMES_FILE
     if not path.is_file():
         missing = "file not found: it names each tag per language (tag -> language -> name)"
         return TagNames(), [missing]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+    except _DuplicateKeyError as exc:
+        return TagNames(), [str(exc.problem)]
     except yaml.YAMLError as exc:
         return TagNames(), [f"not valid YAML: {exc}"]
     if data is None:
@@ -198,9 +228,11 @@ def load_tag_names(content_dir: Path) -> tuple[TagNames, list[str]]:
         if value is None:
             value = {}  # a tag listed without names yet
         if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+            isinstance(k, str) and (v is None or (isinstance(v, str) and v.strip()))
+            for k, v in value.items()
         ):
             problems.append(f"tag '{tag}': expected a mapping of language -> name, got {value!r}")
             continue
-        names[str(tag)] = value
+        # A language left empty is a stub waiting for its name.
+        names[str(tag)] = {k: v for k, v in value.items() if v is not None}
     return TagNames(names), problems

@@ -160,7 +160,8 @@ def _represent_datetime(representer: RoundTripRepresenter, value: dt.datetime) -
     return representer.represent_scalar("tag:yaml.org,2002:timestamp", text)
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
+    """ruamel.yaml in round-trip mode, as Kehila edits YAML: comments, order and quoting kept."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     # Never re-wrap long lines (quotes are often longer than 80 characters).
@@ -208,7 +209,7 @@ class FrontMatterDocument:
         and only changed or new fields take ruamel's rendering.
         """
         out = io.StringIO()
-        _yaml().dump(self.meta, out)
+        round_trip_yaml().dump(self.meta, out)
         dumped = out.getvalue()
         original = self.block.replace("\r\n", "\n")
         old_parts, preamble = _segments(original, self._lines_before)
@@ -227,7 +228,7 @@ class FrontMatterDocument:
 
 def _load_block(block: str, path: str) -> CommentedMap:
     try:
-        meta = _yaml().load(block)
+        meta = round_trip_yaml().load(block)
     except YAMLError as exc:
         raise EditRefused(f"{path}: front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, CommentedMap):

@@ -1,4 +1,4 @@
-"""The desk's commands: ``kehila review``, ``kehila stats`` and ``kehila check``."""
+"""The desk's commands: ``kehila review``, ``kehila stats``, ``kehila tags``, ``kehila check``."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from ..cli_options import iso_date
 from ..model import CONSENT_METHODS, DISCLOSURES, KINDS
 from ..terminal import clean, make_console, shown
 from . import actions
-from .checks import check_content
+from .checks import TAGS_FILE, check_content
 from .duplicates import DEFAULT_THRESHOLD
 from .queue import FLAGS, Desk, DeskError, Entry, source_name
 from .render import item_panel, queue_table
 from .stats import compute_stats
+from .tags import tag_report, write_stubs
 
 
 def _content_option(default: Any = "content") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -471,6 +472,73 @@ def _counts_table(data: dict[str, Any], key: str) -> Table:
     return table
 
 
+# -- kehila tags -------------------------------------------------------------------------------
+
+
+@click.command()
+@_content_option()
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Add an empty name for every missing one to <content>/.kehila/tags.yml (entries and "
+    "comments kept), ready to fill in.",
+)
+@click.pass_context
+def tags(ctx: click.Context, content_dir: Path, write: bool) -> None:
+    """The tags in use: how many items use each, their names per language, the names missing.
+
+    A name is missing when an item that is not rejected uses the tag in a language without a
+    name for it in <content>/.kehila/tags.yml (`kehila check` requires them for published
+    items). Exits 1 when the file itself has problems, such as a key written twice.
+    """
+    desk = _desk(ctx, content_dir)
+    uses, problems = tag_report(desk)
+    console = make_console()
+    shown_file = (desk.content_dir / TAGS_FILE).as_posix()
+    for problem in problems:
+        console.print(shown(f"{shown_file}: {problem}", "red"), soft_wrap=True)
+    if problems:
+        sys.exit(1)
+    if write:
+        try:
+            added = write_stubs(desk, uses)
+        except DeskError as exc:
+            _fail(str(exc))
+        if added:
+            console.print(
+                shown(f"Added {_plural(len(added), 'empty name')} to {shown_file}: fill them in.")
+            )
+            uses, _ = tag_report(desk)
+        elif any(u.missing for u in uses):
+            console.print(shown(f"Every missing name already waits in {shown_file}: fill them in."))
+        else:
+            console.print(shown(f"No name is missing; {shown_file} is unchanged."))
+    if not uses:
+        console.print("No tags in use.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("Tag", no_wrap=True, style="bold")
+    table.add_column("Items", justify="right")
+    table.add_column("Names")
+    table.add_column("Missing")
+    for use in uses:
+        names = ", ".join(f"{language}: {name}" for language, name in use.names.items())
+        table.add_row(
+            use.tag,
+            str(use.items),
+            names or "—",
+            shown(", ".join(use.missing), "red") if use.missing else shown("—", "green"),
+        )
+    console.print(table)
+    incomplete = sum(1 for u in uses if u.missing)
+    summary = f"{_plural(len(uses), 'tag')} in use"
+    if incomplete:
+        summary += f", {incomplete} without a name in some language"
+        if not write:
+            summary += f" (`kehila tags --write` adds empty names to {shown_file})"
+    console.print(shown(summary + "."))
+
+
 # -- kehila check ------------------------------------------------------------------------------
 
 
@@ -517,5 +585,5 @@ def _plural(count: int, word: str) -> str:
 
 def register(group: click.Group) -> None:
     """Add the desk's commands to the ``kehila`` command group."""
-    for command in (review, stats, check):
+    for command in (review, stats, tags, check):
         group.add_command(command)
