@@ -199,6 +199,11 @@ class ItemStore:
                 )
             candidate = dataclasses.replace(item, slug=current.slug, path=None)
             if item.source is not None and item.source.extra.get(UNDATED):
+                # The fallback date of an undated record is the first harvest's, and so is the
+                # consent it dated.
+                if candidate.consent is not None and candidate.consent.date == candidate.date:
+                    first = current.consent.date if current.consent else current.date
+                    candidate.consent = dataclasses.replace(candidate.consent, date=first)
                 candidate.date = current.date
             stored = current.source.digest if current.source else None
             candidate, new_digest = _digested(candidate, display)

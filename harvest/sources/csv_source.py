@@ -14,6 +14,7 @@ fields Kehila knows to the headers of *this* form::
         email: "Email address"
       date_format: "%m/%d/%Y %H:%M:%S"       # Google Forms' US timestamps
       without_consent: skip                  # or: pending
+      public_url: https://forms.example.org/spring-survey   # optional, see below
 
 Each row becomes a pending story. A row whose consent answer is not affirmative (see
 ``consent_values``) is never harvested as publishable: it is skipped, or with
@@ -21,6 +22,16 @@ Each row becomes a pending story. A row whose consent answer is not affirmative 
 so an editor must obtain consent before publishing. E-mail addresses are read only to be
 dropped: the ``email`` column is never written, and addresses and phone numbers inside answers
 are masked unless ``mask_contacts: false``.
+
+Where an export comes from is never public: its ``path`` and its download ``url`` (which often
+carries a secret token) are written nowhere. An item links to the form's public page only when
+``public_url`` names one (or a mapped ``url`` column gives the row's own public link).
+
+A CSV export is read strictly: a quote that never closes fails the source with the line where the
+broken row starts (rows are never merged silently). The delimiter is the one (``,``, ``;``, tab
+or ``|``) whose header row holds every mapped column, unless ``delimiter`` says. A row's position
+in the file is not part of it: its id comes from its ``id`` column, else its timestamp and name
+(else its name and answer), so deleting a row changes no other item.
 
 A JSON export is a list of objects (or an object holding the list under ``records``, a dotted
 path); a column name with dots reaches into nested objects (``answers.name``).
@@ -33,6 +44,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,17 +57,32 @@ from ..sanitize import first_sentence, plain_text, text_to_markdown
 from ..store import UNDATED
 from .base import HarvestContext, HarvestError, Skipped
 
+log = logging.getLogger("harvest.csv")
+
 #: Fields a column mapping may name.
 FIELDS = (
     "id", "name", "title", "quote", "body", "rating", "consent", "date", "email", "url", "tags",
     "language", "role", "company",
 )  # fmt: skip
 
-#: Answers that count as consent (compared case-insensitively, trimmed).
+#: Answers that count as consent (compared case-insensitively, trimmed): checkbox marks and
+#: "yes"/"I agree" in the languages Kehila ships translations for (English, Hebrew, Russian,
+#: Arabic) and the common European ones.
 DEFAULT_CONSENT_VALUES = (
+    # marks and English
     "yes", "y", "true", "1", "on", "x", "✓", "✔", "checked", "agree", "i agree", "accepted",
-    "yes, you may publish it", "ja", "oui", "sí", "si", "да", "כן",
+    "yes, you may publish it",
+    # Hebrew, Russian, Ukrainian, Arabic
+    "כן", "מסכים", "מסכימה", "да", "согласен", "согласна", "так", "نعم", "أوافق", "موافق",
+    # German, Dutch, Scandinavian, French, Spanish, Catalan, Italian, Portuguese
+    "ja", "einverstanden", "akkoord", "oui", "d'accord", "j'accepte", "sí", "si", "acepto",
+    "de acuerdo", "sì", "accetto", "sim", "concordo", "aceito",
+    # Polish, Czech/Slovak, Hungarian, Romanian, Finnish, Greek, Turkish
+    "tak", "zgadzam się", "ano", "súhlasím", "souhlasím", "igen", "da", "kyllä", "ναι", "evet",
 )  # fmt: skip
+
+#: Delimiters tried, in order, when ``delimiter`` is not given.
+_DELIMITERS = (",", ";", "\t", "|")
 
 #: Formats tried for dates when ``date_format`` is not given (ISO 8601 first).
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d")
@@ -74,6 +101,7 @@ class CsvSource:
         self.url: str | None = opts.url("url", default=None)
         if (self.path is None) == (self.url is None):
             raise opts.error("path", "give exactly one of 'path' (a local export) or 'url'")
+        self.public_url: str | None = opts.url("public_url", default=None)
         location = str(self.path or self.url)
         guessed = "json" if location.lower().split("?")[0].endswith(".json") else "csv"
         self.format: str = opts.choice("format", ("csv", "json"), default=guessed)
@@ -95,8 +123,8 @@ class CsvSource:
             "without_consent", ("skip", "pending"), default="skip"
         )
         self.date_format: str | None = opts.string("date_format", default=None)
-        self.delimiter: str = opts.string("delimiter", default=",")
-        if len(self.delimiter) != 1:
+        self.delimiter: str | None = opts.string("delimiter", default=None)
+        if self.delimiter is not None and len(self.delimiter) != 1:
             raise opts.error("delimiter", f"expected one character, got {self.delimiter!r}")
         self.encoding: str = opts.string("encoding", default="utf-8-sig")
         try:
@@ -109,6 +137,7 @@ class CsvSource:
         self.mask: bool = opts.boolean("mask_contacts", default=True)
         opts.finish()
         self.notice: str | None = None
+        self._empty = ""
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -121,15 +150,27 @@ class CsvSource:
         rows = self._rows(data)
         if self.context.progress is not None:
             self.context.progress(advance=0, total=len(rows))
+        if not rows:
+            self._warn(f"{self._where()}: the export has no rows{self._empty}")
+            return
         missing = sorted({c for c in self.columns.values() if not any(c in r for r in rows)})
-        if rows and missing:
+        if missing:
+            hint = ""
+            if self.format == "csv" and self.delimiter is None:
+                hint = "; if the file is not separated by commas, set the 'delimiter' option"
             raise HarvestError(
                 self.name,
                 f"{self._where()}: no column {missing[0]!r} in the export "
-                f"(columns: {', '.join(sorted(rows[0]))})",
+                f"(columns: {', '.join(sorted(rows[0]))}){hint}",
             )
         for number, row in enumerate(rows, start=1):
             yield self._item(number, row)
+
+    def _warn(self, message: str) -> None:
+        if self.context.warn is not None:
+            self.context.warn(message)
+        else:
+            log.warning("%s: %s", self.name, message)
 
     def _where(self) -> str:
         return str(self.path) if self.path else str(self.url)
@@ -157,14 +198,9 @@ class CsvSource:
                 f"{self._where()}: not {self.encoding} text ({exc.reason} at byte "
                 f"{exc.start}); set the 'encoding' option",
             ) from None
+        self._empty = ""
         if self.format == "csv":
-            try:
-                reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=self.delimiter)
-                # Cells beyond the header row have no column name (csv gives them the key None):
-                # no mapping can name them, so they are left out.
-                return [{k: v for k, v in row.items() if k is not None} for row in reader]
-            except csv.Error as exc:
-                raise HarvestError(self.name, f"{self._where()}: not valid CSV: {exc}") from None
+            return self._csv_rows(text)
         try:
             loaded = json.loads(text)
         except ValueError as exc:
@@ -176,6 +212,36 @@ class CsvSource:
             where = f" under '{self.records}'" if self.records else ""
             raise HarvestError(self.name, f"{self._where()}: expected a list of objects{where}")
         return [_flatten(r) for r in loaded]
+
+    def _csv_rows(self, text: str) -> list[dict[str, Any]]:
+        """The rows of a CSV export as ``{header: cell}``, read strictly.
+
+        A quote that does not close where a field ends fails the whole source with the line
+        where the broken row starts, instead of swallowing the rows after it.
+        """
+        delimiter = self.delimiter or _guess_delimiter(text, self.columns.values())
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        table: list[list[str]] = []
+        start = 1
+        try:
+            for cells in reader:
+                table.append(cells)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise HarvestError(
+                self.name,
+                f"{self._where()}: line {start}: a quoted field that starts in this row is not "
+                f"closed where it should be ({exc}); nothing was read from the file. Close the "
+                "quote in the export (or export it again) and harvest again",
+            ) from None
+        table = [cells for cells in table if any(c.strip() for c in cells)]
+        if not table:
+            return []
+        header, rows = table[0], table[1:]
+        if not rows:
+            self._empty = " (only a header row)"
+        # Cells beyond the header row have no column name: no mapping can name them.
+        return [dict(zip(header, cells, strict=False)) for cells in rows]
 
     # -- one row ---------------------------------------------------------------------------------
 
@@ -220,7 +286,7 @@ class CsvSource:
         title = plain_text(self._value(row, "title"), mask=self.mask) or _title_from(
             quote or plain_text(body_raw, mask=self.mask), name
         )
-        native_id = self._value(row, "id") or _row_key(date_text, name, number)
+        native_id = self._value(row, "id") or _row_key(date_text, name, quote_raw or body_raw)
         item_extra: dict[str, Any] = {}
         rating = self._value(row, "rating")
         if rating:
@@ -244,6 +310,8 @@ class CsvSource:
             )
         language = self._value(row, "language") or self.language
         url = self._value(row, "url")
+        if not url.startswith(("http://", "https://")):
+            url = self.public_url or ""
         tags = [t.strip() for t in self._value(row, "tags").split(",") if t.strip()]
         return Item(
             id=f"csv:{self.name}:{native_id}",
@@ -258,23 +326,15 @@ class CsvSource:
             quote=quote,
             consent=consent,
             extra=item_extra,
+            # Never the export's path or download URL: only a public page, or no link at all.
             source=Source(
                 name=self.name,
                 type=self.type,
-                url=url if url.startswith(("http://", "https://")) else self._where_url(),
+                url=url or None,
                 harvested=self.context.now,
-                extra={"row": number, **extra},
+                extra=extra,
             ),
         )
-
-    def _where_url(self) -> str:
-        if self.url:
-            return self.url
-        assert self.path is not None
-        try:
-            return self.path.relative_to(self.context.project_dir).as_posix()
-        except ValueError:
-            return self.path.name
 
     def _parse_date(self, text: str) -> dt.datetime | None:
         if self.date_format:
@@ -308,15 +368,29 @@ def _flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _row_key(date_text: str, name: str, number: int) -> str:
-    """A stable id for a row without an id column: from its timestamp and name, not its text.
+def _row_key(date_text: str, name: str, answer: str) -> str:
+    """A stable id for a row without an id column, never from its place in the file.
 
-    The e-mail address is deliberately not used, not even hashed.
+    From its timestamp and name, so that an edited answer does not duplicate the item; a row
+    without a timestamp has only its name and answer to go by. The e-mail address is
+    deliberately not used, not even hashed.
     """
-    if not date_text:
-        return f"row-{number}"
-    digest = hashlib.sha256(f"{date_text}\0{name}".encode()).hexdigest()
-    return digest[:16]
+    key = f"{date_text}\0{name}" if date_text else f"\0{name}\0{answer}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _guess_delimiter(text: str, columns: Any) -> str:
+    """The delimiter whose header row holds every mapped column (``,`` when none does)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    wanted = set(columns)
+    for delimiter in _DELIMITERS:
+        try:
+            header = next(csv.reader([first], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if wanted <= {h.strip() for h in header} | set(header):
+            return delimiter
+    return ","
 
 
 def _title_from(text: str, name: str) -> str:

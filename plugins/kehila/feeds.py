@@ -214,6 +214,6 @@ class _Feed:
             if item.author.url:
                 author["url"] = item.author.url
             entry["authors"] = [author]
-        if item.source:
-            entry["external_url"] = item.source.url
+        if item.source and item.source.public_url:
+            entry["external_url"] = item.source.public_url
         return entry

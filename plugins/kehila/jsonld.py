@@ -112,8 +112,8 @@ class _Builder:
             if item.author:
                 quotation["creator"] = _person(item.author)
             data["hasPart"] = quotation
-        if item.source:
-            data["isBasedOn"] = item.source.url
+        if item.source and item.source.public_url:
+            data["isBasedOn"] = item.source.public_url
         return data
 
     def newsletter(self, item: Item, url: str) -> dict[str, Any]:

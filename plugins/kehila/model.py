@@ -197,11 +197,26 @@ class Source:
     """
 
     name: str
-    url: str
+    url: str | None
+    """Where the item is upstream; ``None`` when it has no public page (a form export)."""
     harvested: dt.datetime
     digest: str | None = None
     type: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def public_url(self) -> str | None:
+        """The provenance link a visitor may see, or ``None``.
+
+        Only ``http(s)`` pages. Form exports stored before ``public_url`` existed (``type: csv``
+        with a ``row``) named the export's path or download link, which may carry a token:
+        never shown.
+        """
+        if not self.url or not self.url.startswith(("http://", "https://")):
+            return None
+        if self.type == "csv" and "row" in self.extra:
+            return None
+        return self.url
 
     def to_metadata(self) -> dict[str, Any]:
         data = {
@@ -647,7 +662,7 @@ class _Validator:
         known = {"name", "type", "url", "harvested", "digest"}
         return Source(
             name=sub.string("name"),
-            url=sub.string("url"),
+            url=sub.string("url", required=False),
             harvested=sub.date("harvested"),
             digest=sub.string("digest", required=False),
             type=sub.string("type", required=False),

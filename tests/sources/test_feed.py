@@ -18,7 +18,7 @@ from kehila.harvest.store import ItemStore, Outcome
 from kehila.model import Item
 
 from ..conftest import CORPUS
-from .conftest import MEDIUM, FeedServer, counts, harvest, write_project
+from ..harvest.conftest import MEDIUM, FeedServer, counts, harvest, write_project
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Parametrisation needs the file names at collection time: the same corpus the fixture gives.
