@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from kehila.cli_options import iso_date
+from kehila.cli_options import config_option, iso_date
 from kehila.model import Consent, Item, Person, Source
 from kehila.terminal import make_console, shown
 from rich.console import Console
@@ -42,15 +42,9 @@ EXIT_CONFIG = 2
 #: Exit status when at least one source failed (the others were harvested).
 EXIT_SOURCE_FAILED = 1
 
-_CONFIG_OPTION = click.option(
-    "--config",
-    "-f",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="mkdocs.yml",
-    show_default=True,
-    help="The hub's mkdocs.yml (its docs_dir is the content folder; sources are read from "
-    "the kehila plugin's 'sources:').",
+_CONFIG_OPTION = config_option(
+    "The hub's mkdocs.yml (its docs_dir is the content folder; sources are read from "
+    "the kehila plugin's 'sources:')."
 )
 
 

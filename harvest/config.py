@@ -86,13 +86,11 @@ _Loader.add_multi_constructor("!", _unknown_tag)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
 
 
-def read_config(config_path: Path) -> HarvestConfig:
-    """Read ``sources:`` of the ``kehila`` plugin from mkdocs.yml.
+def load_mkdocs_yml(config_path: Path) -> dict[str, Any]:
+    """mkdocs.yml as plain data, without MkDocs (its ``!ENV`` and Python tags read as text).
 
     Raises:
-        ConfigError: the file cannot be read, or a source entry is malformed (no ``name``,
-            no ``type``, duplicate name, unset ``${VAR}``...). The source is named by its
-            ``name`` or, before that is known, as ``sources[<index>]``.
+        ConfigError: the file cannot be read, is not YAML, or is not a mapping.
     """
     where = str(config_path)
     try:
@@ -103,9 +101,21 @@ def read_config(config_path: Path) -> HarvestConfig:
         raise ConfigError(where, "config", f"not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(where, "config", "expected a mapping at the top of mkdocs.yml")
+    return data
+
+
+def read_config(config_path: Path) -> HarvestConfig:
+    """Read ``sources:`` of the ``kehila`` plugin from mkdocs.yml.
+
+    Raises:
+        ConfigError: the file cannot be read, or a source entry is malformed (no ``name``,
+            no ``type``, duplicate name, unset ``${VAR}``...). The source is named by its
+            ``name`` or, before that is known, as ``sources[<index>]``.
+    """
+    data = load_mkdocs_yml(config_path)
     project_dir = config_path.resolve().parent
     content_dir = project_dir / str(data.get("docs_dir") or "docs")
-    raw_sources = _plugin_options(data).get("sources") or []
+    raw_sources = plugin_options(data).get("sources") or []
     if not isinstance(raw_sources, list):
         raise ConfigError("kehila", "sources", "expected a list of sources")
     specs: list[SourceSpec] = []
@@ -308,7 +318,8 @@ class Options:
             raise self.error(name, f"unknown option{hint}; known: {', '.join(sorted(self._read))}")
 
 
-def _plugin_options(data: Mapping[str, Any]) -> Mapping[str, Any]:
+def plugin_options(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ``kehila`` plugin's options in mkdocs.yml as read by :func:`load_mkdocs_yml`."""
     plugins = data.get("plugins") or []
     if isinstance(plugins, dict):
         plugins = [{k: v} for k, v in plugins.items()]

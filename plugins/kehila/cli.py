@@ -24,6 +24,12 @@ from .desk.cli import register as _register_desk  # noqa: E402
 _register_desk(main)
 
 
+# The newsletter: kehila newsletter email, draft, send.
+from .newsletter.cli import register as _register_newsletter  # noqa: E402
+
+_register_newsletter(main)
+
+
 # Sub-commands that live beside the code they drive (imported last: they do not import `main`).
 from kehila.harvest.cli import add, harvest  # noqa: E402
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,3 +20,16 @@ def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> d
         return read_date(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def config_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # noqa: A002
+    """``--config FILE`` / ``-f FILE``: the hub's mkdocs.yml (default ``mkdocs.yml``)."""
+    return click.option(
+        "--config",
+        "-f",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default="mkdocs.yml",
+        show_default=True,
+        help=help,
+    )

@@ -17,21 +17,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically, creating parent folders as needed."""
+def atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically, creating parent folders as needed.
+
+    ``sync=False`` skips flushing to disk (files that can be made again, such as exports): the
+    file is still whole or absent, but a power cut may leave the old one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if sync:
+        _fsync_dir(path.parent)
 
 
 @contextlib.contextmanager

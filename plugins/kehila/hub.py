@@ -24,10 +24,10 @@ import json
 import posixpath
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import babel.dates
@@ -102,6 +102,9 @@ class HubOptions:
     newsletter_url_format: str = "newsletter/{date:%Y}/{slug}"
     newsletter_years: bool = True
     newsletter_year_url_format: str = "newsletter/{year}"
+    newsletter_subscribe_url: str | None = None
+    """Where readers subscribe (``subscribe_url`` of the ``newsletter:`` block): archive pages
+    link to it."""
     tags: bool = True
     tags_title: str = ""
     tags_url: str = "tags"
@@ -121,6 +124,22 @@ class HubOptions:
         for name, message in DEFAULT_TITLES.items():
             if not getattr(self, name):
                 setattr(self, name, gettext(self.site_language, message))
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], **site: Any) -> HubOptions:
+        """The hub's options from the plugin's (same names), plus what MkDocs' configuration
+        says (``use_directory_urls``, ``site_language``, ``content_label``, ``tag_names``).
+
+        The plugin and the newsletter commands build their hubs with it, so that both give an
+        item the same URL. ``newsletter`` may be the ``newsletter:`` block (the archive is on).
+        """
+        names = cls.__dataclass_fields__.keys()
+        values = {k: v for k, v in options.items() if k in names}
+        newsletter = options.get("newsletter", True)
+        values["newsletter"] = newsletter is not False
+        if isinstance(newsletter, Mapping):
+            values["newsletter_subscribe_url"] = newsletter.get("subscribe_url")
+        return cls(**values, **site)
 
 
 @dataclass

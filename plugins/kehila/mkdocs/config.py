@@ -13,6 +13,8 @@ import posixpath
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from ..newsletter.settings import NewsletterSettings
+
 #: Placeholders an item URL format may use.
 _ITEM_PLACEHOLDERS = {
     "slug": "a-slug",
@@ -105,6 +107,27 @@ class WholeNumber(c.Type):
         return super().run_validation(value)
 
 
+class NewsletterOption(c.BaseConfigOption[bool | dict]):
+    """``true``, ``false``, or the ``newsletter:`` block (the archive on, and the email's
+    settings: see :mod:`kehila.newsletter.settings`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default = True
+
+    def run_validation(self, value: object) -> bool | dict:
+        if isinstance(value, bool):
+            return value
+        try:
+            NewsletterSettings.from_options(value)
+        except ValueError as exc:
+            raise base.ValidationError(
+                f"Expected true, false or a newsletter block: {exc}"
+            ) from None
+        assert isinstance(value, dict)
+        return value
+
+
 def _check_format(value: str, placeholders: dict[str, object], allowed: str) -> None:
     try:
         value.format(**placeholders)
@@ -153,7 +176,8 @@ class KehilaConfig(base.Config):
     questions_per_page = WholeNumber(default=50)
 
     # Newsletter archive: issues by year, permanent URLs from date and stored slug
-    newsletter = c.Type(bool, default=True)
+    # A mapping instead of true configures the email of each issue (`kehila newsletter`).
+    newsletter = NewsletterOption()
     newsletter_title = c.Optional(c.Type(str))
     newsletter_url = SitePath(default="newsletter")
     newsletter_url_format = UrlFormat(default="newsletter/{date:%Y}/{slug}")

@@ -374,14 +374,13 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return "\n".join(p for p in parts if p)
 
     def _hub_options(self, config: MkDocsConfig) -> HubOptions:
-        names = HubOptions.__dataclass_fields__.keys()
-        values: dict[str, Any] = {k: self.config[k] for k in names if k in self.config}
-        values.update(self._titles())
-        values["use_directory_urls"] = config.use_directory_urls
-        values["site_language"] = self._site_language(config)
-        values["content_label"] = _display_dir(config)
-        values["tag_names"] = self._tag_names(config)
-        return HubOptions(**values)
+        return HubOptions.from_options(
+            {**self.config, **self._titles()},
+            use_directory_urls=config.use_directory_urls,
+            site_language=self._site_language(config),
+            content_label=_display_dir(config),
+            tag_names=self._tag_names(config),
+        )
 
     def _titles(self) -> dict[str, str]:
         """Titles set in mkdocs.yml; the others are left to the catalog (empty)."""
