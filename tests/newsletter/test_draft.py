@@ -186,3 +186,20 @@ def test_since_and_since_last_exclude_each_other(project: Path) -> None:
     code, output = run(project, "--since", "2025-01-01", "--since-last")
     assert code == 2
     assert "give --since DATE or --since-last, not both" in output
+
+
+def test_the_draft_speaks_the_sites_language(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("language: en", "language: ru"),
+        encoding="utf-8",
+    )
+    assert run(project)[0] == 0
+    (draft,) = drafts(project)
+    assert draft.language == "ru"
+    assert draft.title.startswith("Tavla Community Hub: новости сообщества")
+    assert draft.summary == "Истории: 2. Вопросы с ответами: 1."
+    assert "## Истории" in draft.body and "## Вопросы с ответами" in draft.body
+    # An English story in a Russian issue keeps its language.
+    assert '(../stories/2025-11-20-clinic.md) { lang="en" dir="ltr" }' in draft.body
+    assert "*Раскрытие информации: " in draft.body and "Disclosure" not in draft.body

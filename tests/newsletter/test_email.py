@@ -254,3 +254,24 @@ def test_export_is_reproducible(hub_project: Path) -> None:
         assert export(hub_project, "tavla-notes-20", "--out", str(out))[0] == 0
     for name in ("tavla-notes-20.html", "tavla-notes-20.txt", "tavla-notes-20.eml"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_a_hebrew_site_speaks_hebrew_around_any_issue(hub_project: Path) -> None:
+    config = hub_project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("language: en", "language: he"),
+        encoding="utf-8",
+    )
+    out = hub_project / "outbox"
+    code, output = export(hub_project, "tavla-notes-20", "--out", str(out))
+    assert code == 0, output
+    tree = html_tree(out / "tavla-notes-20.html")
+    # The issue keeps its language; the hub's words are the site's, right to left.
+    assert (tree.get("lang"), tree.get("dir")) == ("en", "ltr")
+    topbar = tree.xpath("//td[contains(@class,'kehila-topbar')]")[0]
+    assert (topbar.get("lang"), topbar.get("dir")) == ("he", "rtl")
+    assert topbar.text_content().strip() == "לצפייה במייל בדפדפן"
+    footer = tree.xpath("//td[contains(@class,'kehila-footer')]")[0].text_content()
+    assert "הסרה מרשימת התפוצה" in footer and "Unsubscribe" not in footer
+    text = (out / "tavla-notes-20.txt").read_text(encoding="utf-8")
+    assert "גיליון 20" in text and "קישורים:" in text
