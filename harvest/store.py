@@ -18,7 +18,9 @@ what happens to the file and returns an :class:`Outcome`:
     Upstream changed but an editor edited the file, or its status is no longer ``pending``
     (published or rejected): the file is never overwritten. A rejected item is never resurrected.
     An edited or published file gets ``source.upstream_changed`` (the harvest time, first change
-    only), which the editor's desk shows as a flag; nothing else of it changes.
+    only), which the editor's desk shows as a flag; nothing else of it changes. The upstream
+    version is kept beside, under ``content/.kehila/upstream/`` (never published), for the desk
+    to show and the editor to accept or dismiss.
 ``skipped``
     The adapter (or the store, for a record seen twice in one run) left the record out.
 ``error``
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from kehila.content import classify, iter_markdown
+from kehila.content import classify, iter_markdown, upstream_copy
 from kehila.fileio import atomic_write, locked
 from kehila.itemfile import parse_front_matter, update_locked
 from kehila.model import UPSTREAM_CHANGED, Item, ItemError, canonical_language, slugify
@@ -213,21 +215,30 @@ class ItemStore:
                 return StoreResult(
                     Outcome.KEPT, item.id, path=path, reason="status is rejected; upstream changed"
                 )
+            upstream = _with_digest(candidate, new_digest)
             if current.status != "pending":
-                return self._keep(item, path, f"status is {current.status}; upstream changed")
+                reason = f"status is {current.status}; upstream changed"
+                return self._keep(item, path, upstream, reason)
             if stored is None or current.digest() != stored:
-                return self._keep(item, path, "edited by an editor; upstream changed")
+                return self._keep(item, path, upstream, "edited by an editor; upstream changed")
             if not self.dry_run:
                 atomic_write(path, _with_digest(candidate, new_digest))
             return StoreResult(Outcome.UPDATED, item.id, path=path)
 
-    def _keep(self, item: Item, path: Path, reason: str) -> StoreResult:
+    def _keep(self, item: Item, path: Path, upstream: str, reason: str) -> StoreResult:
         """Keep a reviewed or edited file, flagging it for the editor's desk.
 
         ``source.upstream_changed`` (first change only) makes the desk show the item as "look
-        at upstream"; the caller holds the file's lock. Nothing else of the file changes.
+        at upstream"; the caller holds the file's lock. Nothing else of the file changes. The
+        upstream version, as harvest would have written it, goes to
+        :func:`~kehila.content.upstream_copy` (replacing an older one), where the desk shows
+        what changed and the editor can take it.
         """
         if not self.dry_run and item.source is not None:
+            # Rewritten only when upstream's content changed (not for a new harvest time).
+            copy = upstream_copy(self.content_dir, path)
+            if _stored_digest(copy) != _stored_digest_of(upstream):
+                atomic_write(copy, upstream)
             try:
                 flag_upstream_change(path, item.source.harvested, display=self._display(path))
             except Exception as exc:  # noqa: BLE001 - the flag is a courtesy, keeping is the rule
@@ -280,6 +291,22 @@ def _with_digest(item: Item, digest: str) -> str:
     return dataclasses.replace(
         item, source=dataclasses.replace(item.source, digest=digest)
     ).to_text()
+
+
+def _stored_digest_of(text: str) -> str | None:
+    """The ``source.digest`` written in an item's text (``None`` if it cannot be read)."""
+    try:
+        source = parse_front_matter(text)[0].get("source")
+    except (yaml.YAMLError, ValueError, TypeError):
+        return None
+    return source.get("digest") if isinstance(source, dict) else None
+
+
+def _stored_digest(path: Path) -> str | None:
+    try:
+        return _stored_digest_of(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
 
 
 def _raw_id(text: str) -> str | None:

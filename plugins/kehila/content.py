@@ -154,6 +154,16 @@ def load_catalog(content_dir: Path, *, label: str | None = None) -> Catalog:
     return build_catalog(iter_markdown(content_dir, label=label))
 
 
+#: Where the harvest store keeps the latest upstream version of an item it did not overwrite
+#: (an editor changed or reviewed the file), at the item's own path below it. Never published.
+UPSTREAM_DIR = ".kehila/upstream"
+
+
+def upstream_copy(content_dir: Path, item_file: Path) -> Path:
+    """Where the latest upstream version of the item file ``item_file`` is kept."""
+    return content_dir / UPSTREAM_DIR / item_file.relative_to(content_dir)
+
+
 #: Where tag names per language live, relative to the content folder (never published).
 TAG_NAMES_FILE = ".kehila/tags.yml"
 

@@ -62,7 +62,10 @@ def counts(output: str, source: str) -> tuple[int, ...]:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every Markdown file under ``folder``: bytes and mtime (ns), to prove nothing changed."""
+    """Every Markdown file under ``folder``: bytes and mtime (ns), to prove nothing changed.
+
+    Harvest state under ``.kehila/`` (such as upstream versions kept for the desk) included.
+    """
     return {
         p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(folder.rglob("*.md"))

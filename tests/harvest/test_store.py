@@ -38,6 +38,7 @@ def _files(config: Path) -> dict[str, Item]:
     return {
         p.relative_to(content).as_posix(): Item.from_text(p.read_text("utf-8"), path=p.name)
         for p in sorted(content.rglob("*.md"))
+        if ".kehila" not in p.relative_to(content).parts  # harvest state, not items
     }
 
 

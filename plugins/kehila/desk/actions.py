@@ -7,6 +7,9 @@ approve        ``status`` (to ``published``); drops a stale ``rejected`` record
 reject         ``status`` (to ``rejected``) and ``rejected: {reason, date}``
 consent        ``consent: {method, date, note, url}``
 disclose       ``disclosure: {type, text}``
+accept         the upstream version's fields, except status, featured, private, consent,
+upstream       disclosure and unknown keys; ``source`` (so its digest) is upstream's
+keep mine      ``source.digest`` (to the upstream version's), drops ``source.upstream_changed``
 edit           ``title``, ``quote``, ``author: {name, url}``, ``tags``, ``featured``, ``language``
 merge          kept item: ``merged`` (the other item's id and provenance), ``tags`` (union),
                ``consent``/``disclosure`` when only the other item had them;
@@ -18,6 +21,7 @@ Every check that decides whether an action is allowed runs on the file as read i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shlex
 from contextlib import ExitStack
@@ -26,11 +30,14 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..fileio import locked
+from ..content import upstream_copy
+from ..fileio import atomic_write, locked
 from ..itemfile import mapping, set_field, update_item, update_locked
 from ..model import (
     CONSENT_METHODS,
     DISCLOSURES,
+    UPSTREAM_CHANGED,
+    Item,
     ItemError,
     canonical_language,
     check_field,
@@ -327,3 +334,81 @@ def _set_author(meta: CommentedMap, name: str | None, url: str | None, display: 
     else:
         set_field(meta, "author", mapping(**wanted))
     return True
+
+
+#: Fields that are the editors' decisions, not upstream's: accepting upstream keeps them.
+EDITOR_FIELDS = ("status", "featured", "private", "consent", "disclosure")
+
+
+def upstream_version(desk: Desk, entry: Entry) -> tuple[Path, str] | None:
+    """The latest upstream version harvest kept for this item (its path and text), if any."""
+    copy = upstream_copy(desk.content_dir, _path(desk, entry))
+    try:
+        return copy, copy.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _upstream_item(desk: Desk, entry: Entry) -> tuple[Path, Item]:
+    found = upstream_version(desk, entry)
+    if found is None:
+        raise DeskError(
+            f"{entry.id or entry.path}: no upstream version is waiting "
+            f"(harvest keeps one under {desk.content_dir.as_posix()}/.kehila/upstream/ when it "
+            "does not overwrite an edited or reviewed item)"
+        )
+    copy, text = found
+    try:
+        return copy, Item.from_text(text, path=copy.as_posix())
+    except ItemError as exc:
+        raise DeskError(f"the upstream version cannot be read: {exc}") from None
+
+
+def accept_upstream(desk: Desk, entry: Entry) -> str:
+    """Replace the item with the upstream version, keeping the editors' decisions.
+
+    Status, featured, private, consent, disclosure and the keys the model does not know (review
+    history, notes) stay; everything else comes from upstream, and the fingerprint becomes
+    upstream's, so the item counts as unedited again and the flag goes.
+    """
+    copy, upstream = _upstream_item(desk, entry)
+    path = _path(desk, entry)
+    with locked(path):
+        try:
+            current = Item.from_text(path.read_text(encoding="utf-8"), path=entry.path)
+        except (OSError, ItemError) as exc:
+            raise DeskError(f"cannot accept upstream: {exc}") from None
+        kept = {name: getattr(current, name) for name in EDITOR_FIELDS}
+        merged = dataclasses.replace(
+            upstream, **kept, slug=current.slug, extra={**upstream.extra, **current.extra}
+        )
+        try:
+            merged.validate()
+        except ItemError as exc:
+            raise DeskError(f"refused, the item would not be valid: {exc}") from None
+        atomic_write(path, merged.to_text())
+        copy.unlink(missing_ok=True)
+    return "took the upstream version"
+
+
+def keep_mine(desk: Desk, entry: Entry) -> str:
+    """Dismiss the upstream version: the file stays, and that version no longer flags it.
+
+    The fingerprint becomes the upstream version's, so the next harvest finds the item unchanged
+    until upstream changes again; ``source.upstream_changed`` goes.
+    """
+    copy, upstream = _upstream_item(desk, entry)
+    assert upstream.source is not None
+
+    def change(meta: CommentedMap) -> str:
+        source = meta.get("source")
+        if not isinstance(source, dict):
+            raise DeskError(f"{entry.path}: the item has no source")
+        source["digest"] = upstream.source.digest  # type: ignore[union-attr]
+        if UPSTREAM_CHANGED in source:
+            del source[UPSTREAM_CHANGED]
+        return "kept the file; upstream version dismissed"
+
+    result = update_item(_path(desk, entry), change, display=entry.path)
+    copy.unlink(missing_ok=True)
+    return result

@@ -142,9 +142,11 @@ def review(
     if ctx.invoked_subcommand is not None:
         return
     desk = _desk(ctx, content_dir)
+    # Upstream changes concern reviewed items most: with that flag, every status is listed.
+    candidates = desk.queue() if "upstream" not in flags else desk.newest_first(desk.items)
     items = [
         item
-        for item in desk.queue()
+        for item in candidates
         if (kind is None or item.kind == kind)
         and (source is None or source_name(item) == source)
         and (language is None or item.language.lower() == language.lower())
@@ -169,6 +171,7 @@ def review(
                 "id": i.id,
                 "path": i.path,
                 "kind": i.kind,
+                "status": i.status,
                 "title": i.title,
                 "source": source_name(i),
                 "date": i.date.isoformat(),
@@ -185,13 +188,20 @@ def review(
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     if items:
-        console.print(queue_table(desk, items))
+        console.print(queue_table(desk, items, status="upstream" in flags))
     flagged = {flag: sum(1 for i in items if flag in desk.flags(i)) for flag in FLAGS}
     details = ", ".join(f"{n} {flag}" for flag, n in flagged.items() if n)
+    if "upstream" in flags:
+        console.print(
+            f"{_plural(len(items), 'item')} changed upstream (every status)"
+            + (f" (flags: {details})" if details else "")
+            + "; `kehila review show ID` shows what changed."
+        )
+        return
     pending = len(desk.queue())
-    shown = f"{len(items)} of {pending}" if len(items) != pending else str(pending)
+    count = f"{len(items)} of {pending}" if len(items) != pending else str(pending)
     console.print(
-        f"{shown} pending item{'s' if pending != 1 else ''}"
+        f"{count} pending item{'s' if pending != 1 else ''}"
         + (f" (flags: {details})" if details else "")
         + "."
     )
@@ -389,6 +399,38 @@ def edit(
         return f"changed {', '.join(changed)}" if changed else "unchanged"
 
     _each(ctx, content_dir, (ident,), act)
+
+
+@review.command("accept-upstream")
+@click.argument("idents", metavar="ID...", nargs=-1, required=True)
+@_content_option(None)
+@click.pass_context
+def accept_upstream(ctx: click.Context, idents: tuple[str, ...], content_dir: Path | None) -> None:
+    """Take the upstream version harvest kept for items an editor had changed or reviewed.
+
+    Everything comes from upstream except the editors' decisions: status, featured, private,
+    consent, disclosure, and notes the model does not know. The item counts as unedited again
+    (its fingerprint is upstream's) and loses the upstream flag. `kehila review show ID` shows
+    what changes.
+
+    Each ID is an item id, a file path, a file name without .md, or a slug.
+    """
+    _each(ctx, content_dir, idents, actions.accept_upstream)
+
+
+@review.command("keep-mine")
+@click.argument("idents", metavar="ID...", nargs=-1, required=True)
+@_content_option(None)
+@click.pass_context
+def keep_mine(ctx: click.Context, idents: tuple[str, ...], content_dir: Path | None) -> None:
+    """Keep the file as it is and dismiss the upstream version harvest kept.
+
+    The upstream flag goes, and the next harvest leaves the item alone until upstream changes
+    again.
+
+    Each ID is an item id, a file path, a file name without .md, or a slug.
+    """
+    _each(ctx, content_dir, idents, actions.keep_mine)
 
 
 @review.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -141,8 +142,11 @@ class Desk:
 
     def queue(self) -> list[Item]:
         """Pending items, newest first."""
-        pending = [i for i in self.items if i.status == "pending"]
-        return sorted(pending, key=lambda i: (i.date, i.id), reverse=True)
+        return self.newest_first(i for i in self.items if i.status == "pending")
+
+    @staticmethod
+    def newest_first(items: Iterable[Item]) -> list[Item]:
+        return sorted(items, key=lambda i: (i.date, i.id), reverse=True)
 
 
 def source_name(item: Item) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import PurePosixPath
+import difflib
+from pathlib import Path, PurePosixPath
 
 from rich.console import Group
 from rich.markdown import Markdown
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from ..model import Item, parse_date
 from ..terminal import clean, shown
+from .actions import hint, upstream_version
 from .queue import FLAGS, UPSTREAM_CHANGED, Desk, Entry, is_edited, source_name
 
 #: Short labels of the flags in the queue listing, with their colours.
@@ -34,8 +36,8 @@ def flag_text(flags: list[str]) -> Text:
     return text
 
 
-def queue_table(desk: Desk, items: list[Item]) -> Table:
-    """One line per item: file name, kind, title, source, date, language and flags.
+def queue_table(desk: Desk, items: list[Item], *, status: bool = False) -> Table:
+    """One line per item: file name, kind, (status,) title, source, date, language and flags.
 
     Items are named by their file name (without ``.md``): shorter than most ids, and every
     review command accepts it.
@@ -43,6 +45,8 @@ def queue_table(desk: Desk, items: list[Item]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("Item", no_wrap=True, style="bold")
     table.add_column("Kind", no_wrap=True)
+    if status:
+        table.add_column("Status", no_wrap=True)
     table.add_column("Title", no_wrap=True, overflow="ellipsis", max_width=60)
     table.add_column("Source", no_wrap=True)
     table.add_column("Date", no_wrap=True, min_width=10)
@@ -53,6 +57,7 @@ def queue_table(desk: Desk, items: list[Item]) -> Table:
         table.add_row(
             PurePosixPath(str(item.path)).stem,
             item.kind,
+            *([item.status] if status else []),
             item.title,
             source_name(item),
             item.date.date().isoformat(),
@@ -159,4 +164,43 @@ def item_panel(desk: Desk, entry: Entry) -> Panel:
                 border_style="green" if answer.accepted else "dim",
             ),
         ]
+    changes = upstream_diff(desk, entry)
+    if changes is not None:
+        parts += [Text(""), changes]
     return Panel(Group(*parts), title=Text(item.title, style="bold"), title_align="left")
+
+
+def upstream_diff(desk: Desk, entry: Entry) -> Panel | None:
+    """What changed upstream against the file, as a unified diff (``None`` when nothing waits)."""
+    found = upstream_version(desk, entry)
+    if found is None:
+        return None
+    copy, upstream = found
+    current = Path(entry.path).read_text(encoding="utf-8")
+    lines = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        upstream.splitlines(keepends=True),
+        fromfile=f"{entry.path} (the file)",
+        tofile=f"{copy.as_posix()} (upstream)",
+    )
+    text = Text()
+    for line in lines:
+        style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1], "")
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        text.append(clean(line if line.endswith("\n") else line + "\n"), style=style)
+    ident = entry.id or entry.path
+    return Panel(
+        Group(
+            text,
+            Text(
+                clean(
+                    f"Take it: {hint(desk, 'accept-upstream', ident)}\n"
+                    f"Keep yours: {hint(desk, 'keep-mine', ident)}"
+                ),
+                style="dim",
+            ),
+        ),
+        title="Changed upstream",
+        border_style="magenta",
+    )
