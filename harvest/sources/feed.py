@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import email.utils
 import hashlib
+import html
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -46,6 +48,10 @@ from .base import HarvestContext, HarvestError, Skipped
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Anything that looks like an HTML tag (or comment) in a description.
+_HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9-]*\s*|!--)>")
+#: RSS 2.0 ``<author>``: "address (Name)".
+_RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s*\((?P<name>[^()]+)\)\s*$")
 
 
 class FeedSource:
@@ -99,16 +105,16 @@ class FeedSource:
         if self.context.progress is not None:
             self.context.progress(advance=0, total=len(entries))
         language = self.language or _feed_language(parsed.feed) or "en"
-        fallback_date = _struct_to_datetime(_raw(parsed.feed, "updated_parsed"))
+        fallback = _fallback_date(parsed.feed, response.headers)
         for index, entry in enumerate(entries, start=1):
-            yield self._item(entry, index, language, fallback_date)
+            yield self._item(entry, index, language, fallback)
 
     def _item(
         self,
         entry: Mapping[str, Any],
         index: int,
         language: str,
-        fallback_date: dt.datetime | None,
+        fallback: tuple[dt.datetime, str] | None,
     ) -> Item | Skipped:
         native_id = str(entry.get("id") or entry.get("link") or "").strip()
         if not native_id:
@@ -129,9 +135,11 @@ class FeedSource:
         date = _struct_to_datetime(_raw(entry, "published_parsed") or _raw(entry, "updated_parsed"))
         extra: dict[str, Any] = {"feed": self.url}
         if date is None:
-            # No date of its own: the feed's date, else now, kept stable by the store.
-            date = fallback_date or self.context.now
-            extra[UNDATED] = True
+            # No date of its own: the feed's date, else the response's Last-Modified, else the
+            # harvest's; ``undated`` says which (the desk flags it), and the store keeps the
+            # date first written.
+            date, origin = fallback or (self.context.now, "harvest date")
+            extra[UNDATED] = origin
         summary = None
         if entry.get("content") and entry.get("summary"):
             summary = shorten(plain_text(entry["summary"], mask=self.mask), 300) or None
@@ -166,8 +174,12 @@ class FeedSource:
             detail = entry.get("summary_detail") or {}
             value = entry.get("summary") or ""
             mime = detail.get("type") or "text/html"
-        if mime in _HTML_TYPES:
+        # feedparser labels every RSS description text/html, tagged or not: a description
+        # without a single tag is plain text, and its blank lines are its paragraphs.
+        if mime in _HTML_TYPES and _HTML_TAG.search(value):
             return html_to_markdown(value, mask=self.mask), plain_text(value, mask=self.mask)
+        if mime in _HTML_TYPES:
+            value = html.unescape(value)
         return text_to_markdown(value, mask=self.mask), " ".join(value.split())
 
     def _tags(self, entry: Mapping[str, Any]) -> list[str]:
@@ -183,6 +195,13 @@ class FeedSource:
 
     def _author(self, entry: Mapping[str, Any]) -> Person | None:
         """The entry's author(s) as one person (names joined), never with an e-mail address."""
+        rss = _RSS_AUTHOR.match(str(entry.get("author") or ""))
+        if rss:
+            # feedparser splits "address (Name)" with a pattern that cuts longer top-level
+            # domains ("chief@brigade.example (Ruth Adler)" gave the name "ple (Ruth Adler").
+            name = plain_text(rss["name"], mask=True)
+            if name and name != EMAIL_MASK:
+                return Person(name=name)
         people = [a for a in entry.get("authors") or [] if isinstance(a, Mapping)]
         if not people and entry.get("author_detail"):
             people = [entry["author_detail"]]
@@ -205,6 +224,23 @@ class FeedSource:
     def _warn(self, message: str) -> None:
         if self.context.warn is not None:
             self.context.warn(message)
+
+
+def _fallback_date(feed: Mapping[str, Any], headers: Any) -> tuple[dt.datetime, str] | None:
+    """The date of entries without one: the feed's own, else the HTTP ``Last-Modified``."""
+    for key in ("updated_parsed", "published_parsed"):
+        date = _struct_to_datetime(_raw(feed, key))
+        if date is not None:
+            return date, "feed date"
+    modified = headers.get("Last-Modified") if headers is not None else None
+    if modified:
+        try:
+            date = email.utils.parsedate_to_datetime(modified)
+        except (TypeError, ValueError):
+            date = None
+        if date is not None:
+            return date.astimezone(dt.UTC), "Last-Modified"
+    return None
 
 
 def _struct_to_datetime(value: Any) -> dt.datetime | None:

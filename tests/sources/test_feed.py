@@ -7,17 +7,23 @@ BSD-2-Clause), served with the ``Header:`` lines they declare for their HTTP cas
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from kehila.cli import main
 from kehila.harvest.http import HttpClient
 from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError, Skipped
 from kehila.harvest.sources.feed import FeedSource
 from kehila.harvest.store import ItemStore, Outcome
 from kehila.model import Item
+from pytest_httpserver import HTTPServer
 
-from ..conftest import CORPUS
+from ..conftest import CORPUS, build, write_files
 from ..harvest.conftest import MEDIUM, FeedServer, counts, harvest, write_project
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -203,3 +209,127 @@ def test_authors_keep_name_and_profile_never_the_address(
     data = (corpus / "feeds/rss-parser/narro.rss").read_bytes()
     (item,) = _items(_source(feeds.serve("/narro.rss", data), tmp_path))
     assert item.author is None
+
+
+PLAIN_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel>
+<title>Tavla customer stories</title><link>https://stories.tavla.example/</link>
+<description>Stories</description>%(channel_date)s
+<item>
+  <title>The brigade that got its weekends back</title>
+  <link>https://stories.tavla.example/brigade</link>
+  <author>chief@brigade.example (Ruth Adler)</author>
+  <description>Our brigade has 120 volunteers &amp; three stations.
+
+Before Tavla, the rota lived in a spreadsheet.
+Nobody trusted it.
+
+Now swaps happen in the app.</description>
+</item>
+<item>
+  <title>Tagged</title><link>https://stories.tavla.example/tagged</link>
+  <pubDate>Tue, 03 Mar 2026 10:00:00 GMT</pubDate>
+  <description>&lt;p&gt;One &lt;b&gt;bold&lt;/b&gt; paragraph.&lt;/p&gt;
+  &lt;p&gt;Two.&lt;/p&gt;</description>
+</item>
+</channel></rss>"""
+
+
+def _serve(httpserver: HTTPServer, body: bytes, **headers: str) -> str:
+    httpserver.expect_request("/stories.rss").respond_with_data(
+        body, content_type="application/rss+xml", headers=headers
+    )
+    return httpserver.url_for("/stories.rss")
+
+
+def test_plain_text_descriptions_keep_their_paragraphs(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    url = _serve(httpserver, PLAIN_RSS % {b"channel_date": b""})
+    brigade, tagged = _items(_source(url, tmp_path))
+    # feedparser calls both text/html: the one without tags is text, blank lines and all.
+    assert brigade.body == (
+        "Our brigade has 120 volunteers &amp; three stations.\n\n"  # renders as &
+        "Before Tavla, the rota lived in a spreadsheet.  \nNobody trusted it.\n\n"
+        "Now swaps happen in the app."
+    )
+    assert tagged.body == "One **bold** paragraph.\n\nTwo."
+    # RSS 2.0 <author> "address (Name)": the name, never the address.
+    assert brigade.author.name == "Ruth Adler" and brigade.author.url is None
+
+
+@pytest.mark.parametrize(
+    ("channel_date", "headers", "date", "origin"),
+    [
+        (b"<lastBuildDate>Mon, 02 Mar 2026 08:00:00 GMT</lastBuildDate>", {},
+         "2026-03-02T08:00:00", "feed date"),
+        (b"", {"Last-Modified": "Sun, 01 Mar 2026 07:30:00 GMT"},
+         "2026-03-01T07:30:00", "Last-Modified"),
+        (b"", {}, None, "harvest date"),
+    ],
+)  # fmt: skip
+def test_an_undated_entry_takes_the_feed_date_or_last_modified_and_is_flagged(
+    tmp_path: Path,
+    httpserver: HTTPServer,
+    channel_date: bytes,
+    headers: dict[str, str],
+    date: str | None,
+    origin: str,
+) -> None:
+    url = _serve(httpserver, PLAIN_RSS % {b"channel_date": channel_date}, **headers)
+    config = write_project(tmp_path, [{"name": "stories", "type": "feed", "url": url}])
+    before = dt.datetime.now(dt.UTC)
+    assert counts(harvest(config).output, "stories")[0] == 2
+    [path] = [p for p in (tmp_path / "content").rglob("*.md") if "brigade" in p.name]
+    brigade = Item.from_text(path.read_text("utf-8"), path=path.name)
+    assert brigade.source.extra["undated"] == origin
+    if date is None:
+        assert brigade.date >= before.replace(microsecond=0)  # the harvest's, never silently
+    else:
+        assert brigade.date.isoformat() == date + "+00:00"
+    # The desk's queue flags it (and only it).
+    queue = CliRunner().invoke(
+        main, ["review", "--json", "--content", str(tmp_path / "content")], catch_exceptions=False
+    )
+    flags = {i["title"]: i["flags"] for i in json.loads(queue.stdout)}
+    assert "undated" in flags["The brigade that got its weekends back"]
+    assert "undated" not in flags["Tagged"]
+    listing = CliRunner().invoke(main, ["review", "--content", str(tmp_path / "content")])
+    assert "[undated]" in listing.stdout
+
+
+def test_every_story_page_and_card_has_a_byline(demo_project: Path) -> None:
+    write_files(
+        demo_project,
+        {
+            "content/stories/2026-03-03-no-quote.md": """
+                ---
+                id: feed:stories:no-quote
+                kind: story
+                status: published
+                title: The brigade that got its weekends back
+                slug: no-quote
+                date: 2026-03-03T10:00:00Z
+                language: en
+                tags: []
+                author: {name: Ruth Adler, url: https://brigade.example/ruth}
+                consent: {method: public-post, date: 2026-03-03T10:00:00Z, url: https://stories.tavla.example/b}
+                disclosure: {type: none}
+                ---
+                Our brigade has 120 volunteers.
+            """
+        },
+    )
+    site = build(demo_project)
+    page = BeautifulSoup((site / "stories/no-quote/index.html").read_text("utf-8"), "html.parser")
+    assert page.select_one(".kehila-story .kehila-byline a").get_text() == "Ruth Adler"
+    wall = BeautifulSoup((site / "stories/index.html").read_text("utf-8"), "html.parser")
+    card = next(
+        c
+        for c in wall.select(".kehila-card--story")
+        if "weekends back" in c.select_one(".kehila-card__title").get_text()
+    )
+    assert card.select_one(".kehila-byline").get_text() == "Ruth Adler"
+    # Every story card of the hub names its author.
+    for card in wall.select(".kehila-card--story"):
+        assert card.select_one("figcaption, .kehila-byline"), card

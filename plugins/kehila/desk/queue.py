@@ -27,6 +27,7 @@ FLAGS = {
     "disclosure": "disclosure unknown (a story needs it before it is published)",
     "upstream": "changed upstream since the last edit (harvest kept the editor's version)",
     "duplicate": "possible duplicate of another item (same author, near-identical text)",
+    "undated": "no date of its own upstream: dated from the feed, the server or the harvest",
 }
 
 
@@ -138,6 +139,8 @@ class Desk:
             flags.append("upstream")
         if item.id in self.duplicates:
             flags.append("duplicate")
+        if item.source is not None and item.source.extra.get("undated"):
+            flags.append("undated")
         return flags
 
     def queue(self) -> list[Item]:

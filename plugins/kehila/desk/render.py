@@ -23,6 +23,7 @@ FLAG_LABELS = {
     "disclosure": ("disclosure?", "yellow"),
     "upstream": ("upstream changed", "magenta"),
     "duplicate": ("duplicate?", "cyan"),
+    "undated": ("undated", "yellow"),
 }
 
 
