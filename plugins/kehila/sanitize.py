@@ -13,9 +13,12 @@ import urllib.parse
 
 import nh3
 
+#: What a screen reader is given beside the text (a navigation's label, the disclosure a quote
+#: refers to): plain text and references to ids, which carry no script.
+_ARIA_NAMES = {"aria-label", "aria-labelledby", "aria-describedby"}
 #: Markup that generated pages use; everything else in harvested pages is removed.
 _ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "lang", "dir", "title"},
+    "*": {"class", "id", "lang", "dir", "title"} | _ARIA_NAMES,
     "a": {"href", "rel", "hreflang"},
     "img": {"src", "alt", "width", "height", "loading"},
     "time": {"datetime"},

@@ -34,6 +34,13 @@
 
     chips.forEach(function (chip) {
       chip.setAttribute("role", "button");
+      // A button answers the space bar as well as Enter (a link answers only Enter).
+      chip.addEventListener("keydown", function (event) {
+        if (event.key === " ") {
+          event.preventDefault();
+          chip.click();
+        }
+      });
       chip.addEventListener("click", function (event) {
         event.preventDefault();
         var tag = tagOf(chip);

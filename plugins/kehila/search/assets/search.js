@@ -311,7 +311,7 @@
         const article = el("article", { class: "md-search-result__article md-typeset", lang: slice[i].lang, dir: direction(slice[i].lang) }, [
           el("div", { class: "kehila-search__kind", text: (current.kinds[doc.k] || doc.k) }), title, text, tags,
         ]);
-        const link = el("a", { href: new URL(doc.u, base).href, class: "md-search-result__link", tabindex: "-1" }, [article]);
+        const link = el("a", { href: new URL(doc.u, base).href, class: "md-search-result__link" }, [article]);
         list.append(el("li", { class: "md-search-result__item", "data-kehila-result": doc.u }, [link]));
       });
       current.shown += slice.length;
