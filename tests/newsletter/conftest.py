@@ -64,6 +64,7 @@ with open("shifts-export-with-a-very-long-file-name-that-would-scroll-sideways.c
 > — Dana, volunteer coordinator
 
 Read [the API changes](https://docs.tavla.example/api/changes#v3) or [jump below](#exports).
+A [hostile link](javascript:alert(1)) keeps its text only.
 <script>alert("no script reaches an email")</script>
 """
 

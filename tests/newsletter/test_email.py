@@ -159,6 +159,9 @@ def test_every_link_and_image_is_absolute(outbox: Path) -> None:
     assert images[0].get("alt") == "Export dialog"
     assert images[0].get("width") == str(CONTENT_WIDTH)
     assert "alert(" not in text
+    assert (
+        "hostile link" in text and "javascript:" not in (outbox / "tavla-notes-20.html").read_text()
+    )
 
 
 def test_preheader_view_in_browser_and_footer(outbox: Path) -> None:

@@ -60,6 +60,14 @@ def _issues(site: NewsletterSite, idents: tuple[str, ...], *, draft: bool) -> li
                 "--draft to export it for a test send"
             )
         issues.append(item)
+    slugs: dict[str, Item] = {}
+    for item in issues:
+        other = slugs.setdefault(item.url_slug, item)
+        if other is not item:
+            _fail(
+                f"{other.path} and {item.path} would both be written as {item.url_slug}.*: "
+                "give one of them another 'slug'"
+            )
     return issues
 
 
