@@ -74,3 +74,53 @@ def test_right_to_left_issue_is_laid_out_right_to_left(browser, emails: list[Pat
         assert abs((content["x"] + content["width"]) - (quote["x"] + quote["width"])) < 30
     finally:
         page.close()
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_emails_pass_axe_wcag_22_aa(browser, emails: list[Path], scheme: str) -> None:
+    """axe-core over each email as a WebKit/Blink mail client shows it, light and dark."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+    page = context.new_page()
+    page.route("http*://**", lambda route: route.abort())
+    problems = []
+    try:
+        for path in emails:
+            page.goto(path.as_uri())
+            results = axe.run(
+                page,
+                options={
+                    "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                    "resultTypes": ["violations"],
+                },
+            )
+            for violation in results.response["violations"]:
+                for node in violation["nodes"]:
+                    html = " ".join(node["html"].split())[:160]
+                    problems.append(f"{path.name}: {violation['id']}: {html}")
+            screenshot(page, f"newsletter-{path.stem}-375-{scheme}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_axe_sees_a_contrast_problem_in_an_email(browser, emails: list[Path], tmp_path) -> None:
+    """The check above can fail: pale footer text is reported."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    html = emails[0].read_text(encoding="utf-8").replace("color:#57606a", "color:#d8dde2")
+    pale = tmp_path / "pale.html"
+    pale.write_text(html, encoding="utf-8")
+    page = browser.new_page()
+    page.route("http*://**", lambda route: route.abort())
+    try:
+        page.goto(pale.as_uri())
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        assert "color-contrast" in {v["id"] for v in results.response["violations"]}
+    finally:
+        page.close()
