@@ -319,3 +319,14 @@ def test_files_named_in_code_spans_exist(page: Path) -> None:
             if not path.startswith("tests/artifacts/") and not (ROOT / path).exists():
                 missing.append(f"{_page_id(page)}:{token.map[0] + 1 if token.map else 0}: {path}")
     assert not missing, "files named that are not in the repository:\n" + "\n".join(missing)
+
+
+def test_the_readme_links_every_page_of_the_manual() -> None:
+    readme = ROOT / "README.md"
+    linked = {
+        (ROOT / unquote(urlsplit(target).path)).resolve()
+        for _, target in links(readme)
+        if not urlsplit(target).scheme
+    }
+    unlinked = [_page_id(page) for page in PAGES[1:] if page.resolve() not in linked]
+    assert not unlinked, f"pages of docs/ the README's manual list does not link: {unlinked}"
