@@ -620,7 +620,10 @@ class Hub:
 
         def inline(match: re.Match[str]) -> str:
             target = target_for(match["url"])
-            return match["text"] if target is None else f"{match['text']}({target}{match['rest']})"
+            if target is None:
+                # The words stay, without the brackets that made them a link.
+                return match["text"].removeprefix("!")[1:-1]
+            return f"{match['text']}({target}{match['rest']})"
 
         def reference(match: re.Match[str]) -> str:
             target = target_for(match["url"])

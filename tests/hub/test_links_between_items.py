@@ -27,6 +27,7 @@ def test_links_between_item_files_follow_the_published_urls(demo_project: Path) 
     assert 'href="../../newsletter/2025/tavla-notes-12/"' in html
     # The pending item keeps its words but no link: its URL must not leak.
     assert "a draft" in html
+    assert "[a draft]" not in html
     assert "pending-webhooks" not in html
 
 
