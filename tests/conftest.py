@@ -121,6 +121,31 @@ def page(browser):
     context.close()
 
 
+#: axe-core's rule tags for WCAG 2.0, 2.1 and 2.2, levels A and AA: what every page and email of a
+#: hub must pass (docs/accessibility.md).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def wcag_violations(page) -> list[dict]:
+    """axe-core's violations of :data:`WCAG_TAGS` on ``page`` as it stands now.
+
+    axe-core comes bundled by the pinned ``axe-playwright-python`` (pyproject.toml)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    return Axe().run(page, options=options).response["violations"]
+
+
+def describe_violations(violations: list[dict]) -> list[str]:
+    """One line per element that breaks a rule: the rule, the element's selector, its HTML."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            html = " ".join(node["html"].split())[:160]
+            lines.append(f"{violation['id']}: {' '.join(node['target'])}: {html}")
+    return lines
+
+
 def screenshot(page, name: str) -> Path:
     """Save a screenshot under tests/artifacts/ (git-ignored) and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -22,12 +22,10 @@ import yaml
 from mkdocs.utils.yaml import get_yaml_loader
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from ..conftest import ARTIFACTS, ROOT, build
+from ..conftest import ARTIFACTS, ROOT, WCAG_TAGS, build, describe_violations, wcag_violations
 
 pytestmark = pytest.mark.browser
 
-#: The rule tags the hub must pass: WCAG 2.0, 2.1 and 2.2, levels A and AA.
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ["en", "he"]
 SCHEMES = ["light", "dark"]
 NARROW = {"width": 320, "height": 640}
@@ -110,13 +108,6 @@ def hubs(tmp_path_factory: pytest.TempPathFactory, serve_dir) -> dict[str, str]:
     return urls
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
 def visit(browser, url: str, page_type: PageType, **context):
     """A new page (own context: colour scheme, viewport, motion) showing ``page_type``."""
     ctx = browser.new_context(**context)
@@ -128,28 +119,12 @@ def visit(browser, url: str, page_type: PageType, **context):
     return page
 
 
-def violations(axe, page) -> list[dict]:
-    results = axe.run(
-        page,
-        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
-    )
-    return results.response["violations"]
+def test_axe_core_is_recent_enough(browser, hubs) -> None:
+    from axe_playwright_python.base import AXE_SCRIPT
 
-
-def describe(found: list[dict]) -> str:
-    """One line per element that breaks a rule: the rule, the element's selector, its HTML."""
-    lines = []
-    for violation in found:
-        for node in violation["nodes"]:
-            html = " ".join(node["html"].split())[:160]
-            lines.append(f"{violation['id']}: {' '.join(node['target'])}: {html}")
-    return "\n".join(lines)
-
-
-def test_axe_core_is_recent_enough(browser, axe, hubs) -> None:
     page = visit(browser, hubs["en"], PAGE_TYPES[0])
     try:
-        page.evaluate(axe.axe_script)
+        page.evaluate(AXE_SCRIPT)
         version = page.evaluate("axe.version")
     finally:
         page.context.close()
@@ -176,7 +151,7 @@ def page_scrolls_sideways(page) -> bool:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=lambda t: t.name)
-def test_page_type_passes_axe_and_fits_320_px(browser, axe, hubs, page_type, language) -> None:
+def test_page_type_passes_axe_and_fits_320_px(browser, hubs, page_type, language) -> None:
     """Zero violations in the light palette on a desktop window; then at 320 CSS px (400% zoom)
     no sideways scrolling of the page (screenshot kept); then, the dark palette chosen with the
     header's toggle, zero violations at 320 px."""
@@ -184,7 +159,7 @@ def test_page_type_passes_axe_and_fits_320_px(browser, axe, hubs, page_type, lan
     report = {}
     try:
         assert page.locator("body").get_attribute("data-md-color-scheme") == "default"
-        report["light"] = violations(axe, page)
+        report["light"] = wcag_violations(page)
         page.set_viewport_size(NARROW)
         if page_type.prepare:  # a visitor at 400% zoom opens the panel at that width
             page.reload()
@@ -195,14 +170,16 @@ def test_page_type_passes_axe_and_fits_320_px(browser, axe, hubs, page_type, lan
             path=ARTIFACTS_A11Y / f"320px-{page_type.name}-{language}.png", full_page=True
         )
         switch_to_dark(page)
-        report["dark"] = violations(axe, page)
+        report["dark"] = wcag_violations(page)
     finally:
         page.context.close()
     (ARTIFACTS_A11Y / f"axe-{page_type.name}-{language}.json").write_text(
         json.dumps(report, indent=1)
     )
-    text = "\n".join(f"{scheme}: {describe(found)}" for scheme, found in report.items() if found)
-    assert not text, f"violations of {', '.join(WCAG_TAGS)}:\n{text}"
+    lines = [
+        f"{scheme}: {line}" for scheme in report for line in describe_violations(report[scheme])
+    ]
+    assert not lines, f"violations of {', '.join(WCAG_TAGS)}:\n" + "\n".join(lines)
     assert not wide, "the page scrolls sideways at 320 CSS px"
 
 
