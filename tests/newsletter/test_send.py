@@ -240,3 +240,17 @@ def test_settings_the_send_needs_are_named(hub_project, subscribers, smtp, monke
     assert code == 1
     assert "set KEHILA_SMTP_HOST" in output
     assert smtp.messages == []
+
+
+def test_the_send_log_is_never_published(hub_project, subscribers, smtp) -> None:
+    from ..conftest import build
+
+    assert send(hub_project, "tavla-notes-20", "--to", str(subscribers), "--send")[0] == 0
+    site = build(hub_project)
+    published = [p.name for p in site.rglob("*")]
+    assert not [name for name in published if "sends" in name or name.endswith(".jsonl")]
+    assert not any(
+        "ana@example.org" in p.read_text("utf-8", "ignore")
+        for p in site.rglob("*.*")
+        if p.is_file() and p.suffix in (".html", ".json", ".xml", ".txt")
+    )
