@@ -380,3 +380,27 @@ def test_lang_and_dir_agree_on_every_element(browser, hubs, language: str) -> No
     finally:
         ctx.close()
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("language", "dark", "light"),
+    [
+        ("en", "Switch to dark mode", "Switch to light mode"),
+        ("he", "מעבר למצב כהה", "מעבר למצב בהיר"),
+    ],
+)
+def test_palette_toggle_is_named_in_the_site_language(
+    browser, hubs, language: str, dark: str, light: str
+) -> None:
+    """The demo's mkdocs.yml gives the toggle no name: Kehila names it from its catalog."""
+    page = visit(browser, hubs[language], PAGE_TYPES[0])
+    try:
+        toggles = page.locator("input[name='__palette']")
+        assert toggles.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))") == [
+            dark,
+            light,
+        ]
+        button = page.locator("label.md-header__button[for^='__palette']:visible")
+        assert button.get_attribute("title") == dark
+    finally:
+        page.context.close()

@@ -19,6 +19,7 @@ from ..content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
 from ..feeds import alternate_links, build_feeds
 from ..fileio import atomic_write
 from ..hub import DEFAULT_TITLES, KIND_SECTIONS, Hub, HubError, HubOptions, PageSpec, relative_url
+from ..i18n import N_, gettext
 from ..ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from ..sanitize import sanitize_page_html
 from .config import KehilaConfig
@@ -83,6 +84,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             config.extra_css.append(ASSETS["css"])
             config.extra_javascript.append(ASSETS["js"])
         options = HubOptions(**self._titles(), site_language=self._site_language(config))
+        _name_palette_toggles(config, options.site_language)
         titles = {kind: getattr(options, f"{s}_title") for kind, s in KIND_SECTIONS.items()}
         self.search.on_config(
             config, enabled=self.config.search, kinds=titles, language=options.site_language
@@ -432,6 +434,23 @@ class _Written:
 def _language(spec: PageSpec) -> tuple[str, str] | None:
     """An item page's language and direction (for ``<html>``); other pages keep the site's."""
     return None if spec.item is None else (spec.item.language, spec.item.direction)
+
+
+#: What Material's light/dark toggle says, by the scheme it is shown on (each palette's toggle
+#: switches to the next one; Kehila's demo has two).
+PALETTE_TOGGLE_NAMES = {"default": N_("Switch to dark mode"), "slate": N_("Switch to light mode")}
+
+
+def _name_palette_toggles(config: MkDocsConfig, language: str) -> None:
+    """A palette toggle of Material's left without a ``name`` is named in the site's language:
+    the name is the button's tooltip and what a screen reader says of it (Material's own default
+    is no name at all)."""
+    palette = config.theme.get("palette") if config.theme else None
+    for option in palette if isinstance(palette, list) else [palette]:
+        toggle = option.get("toggle") if isinstance(option, dict) else None
+        if isinstance(toggle, dict) and not toggle.get("name"):
+            words = PALETTE_TOGGLE_NAMES["slate" if option.get("scheme") == "slate" else "default"]
+            toggle["name"] = gettext(language, words)
 
 
 def _display_dir(config: MkDocsConfig) -> str:
