@@ -1,23 +1,31 @@
-"""Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter archive.
+"""Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter archive, and for
+every tag and every language (all kinds mixed, each entry saying its kind).
 
 Feeds are built from the content model (never by reading rendered pages back), so they hold
 exactly the public items the pages hold. Atom and RSS come from feedgen; JSON Feed 1.1
 (https://www.jsonfeed.org/version/1.1/) is plain JSON and written directly. Every URL in a feed is
-absolute, made from MkDocs' ``site_url``.
+absolute, made from MkDocs' ``site_url``: links and images in the items' text too.
+
+An entry's kind is a category of the scheme ``<site_url><feeds page>#kind`` in Atom and RSS
+(``story``, ``qa`` or ``newsletter``; the content starts with a label saying it) and the extension
+``_kehila.kind`` in JSON Feed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import posixpath
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
 from feedgen.feed import FeedGenerator
 
+from .embed import TEXT
 from .hub import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, KIND_SECTIONS, Hub, PageSpec, relative_url
 from .i18n import N_, gettext
 from .model import Item
@@ -35,14 +43,17 @@ _MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 #: (with a feed's media type); ``feed`` is the keyword for a syndication feed. Both, because
 #: Material's script takes every ``link[rel=alternate]`` (exactly that value) for a version of
 #: the site in another language and fetches ``sitemap.xml`` beside it: beside a feed that is
-#: ``feeds/sitemap.xml``, a 404 and a console error on every page with feed links.
+#: ``feeds/sitemap.xml`` (``feeds/tags/sitemap.xml`` for a tag's), a 404 and a console error on
+#: every page with feed links.
 FEED_LINK_REL = "alternate feed"
 
-#: What each section's feed is, for feed readers (catalog messages).
+#: What each feed is, for feed readers (catalog messages).
 DESCRIPTIONS = {
     "story": N_("Customers' success stories, in their own words, from %(site)s."),
     "qa": N_("Questions the community of %(site)s asked and answered."),
     "newsletter": N_("Every issue of the %(site)s newsletter."),
+    "tag": N_("Stories, questions and newsletter issues of %(site)s tagged %(name)s."),
+    "language": N_("Stories, questions and newsletter issues of %(site)s in %(name)s."),
 }
 
 
@@ -53,32 +64,70 @@ class FeedFile:
     text: str
     format: str
     section: str
+    """The feed's key: a section (``stories``), ``tags/<slug>`` or ``languages/<language>``."""
+
+
+@dataclass
+class _Channel:
+    """What one feed is about: its key, title, home page and items."""
+
+    key: str
+    title: str
+    home: str
+    """Site-relative URL of the page the feed stands for."""
+    language: str
+    items: list[Item]
 
 
 def build_feeds(hub: Hub, site_url: str, site_name: str) -> list[FeedFile]:
-    """Every feed of the hub: one per enabled section and format."""
+    """Every feed of the hub, in every format: one per enabled section, and (unless switched
+    off) one per tag and one per language, with the public items of every enabled kind."""
     files = []
-    for kind, section in KIND_SECTIONS.items():
-        if not hub.enabled(kind):
-            continue
-        items = hub.catalog.public(kind)[: hub.options.feeds_max]
-        feed = _Feed(hub, site_url, site_name, kind, items)
+    contents = _Contents(hub, site_url)
+    for channel in _channels(hub, site_name):
+        feed = _Feed(hub, site_url, channel, contents)
         for fmt in hub.options.feeds_formats:
             text = feed.json() if fmt == "json" else feed.xml(fmt)
-            files.append(FeedFile(hub.feed_path(section, fmt), text, fmt, section))
+            files.append(FeedFile(hub.feed_path(channel.key, fmt), text, fmt, channel.key))
     return files
+
+
+def _channels(hub: Hub, site_name: str) -> list[_Channel]:
+    limit = hub.options.feeds_max
+    language = hub.options.site_language
+    channels = []
+    for kind, section in KIND_SECTIONS.items():
+        if hub.enabled(kind):
+            title = f"{site_name}: {hub.section_title(kind)}"
+            home = hub.url_of(hub.index_uri(kind))
+            items = hub.catalog.public(kind)[:limit]
+            channels.append(_Channel(section, title, home, language, items))
+    items = hub.public_items()
+    if hub.options.feeds_tags:
+        for tag, tagged in hub.tags_of(items).items():
+            title = f"{site_name}: {hub.options.tag_names.name(tag, language)}"
+            home = hub.url_of(hub.tag_uri(tag)) if hub.options.tags else ""
+            channels.append(_Channel(hub.tag_feeds(tag), title, home, language, tagged[:limit]))
+    for code, name in hub.feed_languages():
+        chosen = [item for item in items if item.language.lower() == code][:limit]
+        key = hub.language_feeds(code)
+        channels.append(_Channel(key, f"{site_name}: {name}", "", code, chosen))
+    return channels
 
 
 def alternate_links(hub: Hub, spec: PageSpec) -> str:
     """``<link rel="alternate">`` elements for feed readers: on a section's index pages its own
-    feeds, on the home page every section's."""
+    feeds, on a tag's page the tag's, on the home page every section's."""
+    titles = {section: hub.section_title(kind) for kind, section in KIND_SECTIONS.items()}
     if spec.view == "home":
         sections = [s for kind, s in KIND_SECTIONS.items() if hub.enabled(kind)]
     elif spec.view == "index" and spec.section:
         sections = [spec.section]
+    elif spec.view == "tag" and spec.feeds:
+        sections = [spec.feeds]
+        titles[spec.feeds] = spec.title
     else:
         return ""
-    titles = {section: hub.section_title(kind) for kind, section in KIND_SECTIONS.items()}
     page_url = hub.url_of(spec.src_uri)
     links = []
     for section in sections:
@@ -92,10 +141,19 @@ def alternate_links(hub: Hub, spec: PageSpec) -> str:
     return "\n".join(links)
 
 
-def item_html(item: Item, language: str = "en") -> str:
-    """The full text of an item as sanitised HTML: quote and disclosure, question and answers
-    (Kehila's words in ``language``, the site's)."""
-    parts: list[str] = []
+def item_html(
+    item: Item, language: str = "en", absolute: _Absolute | None = None, kind: str | None = None
+) -> str:
+    """The full text of an item as sanitised HTML: quote and disclosure, question and answers.
+
+    Args:
+        item: The item.
+        language: The site's: the language of Kehila's own words.
+        absolute: Makes a link or image URL of the item's text absolute (feeds leave their
+            site: a relative URL would point into the reader's own pages).
+        kind: A label saying what the item is, shown first (feeds that mix kinds).
+    """
+    parts: list[str] = [f"*{kind}*\n"] if kind else []
     if item.kind == "story" and item.quote:
         parts.append(f"> {item.quote}\n")
         if item.author:
@@ -109,7 +167,66 @@ def item_html(item: Item, language: str = "en") -> str:
         by = gettext(language, N_("Accepted answer by %(name)s:"), name=accepted.author.name)
         parts.append(f"\n**{by}**\n\n{accepted.body}")
     html = _markdown().reset().convert("\n\n".join(parts))
-    return nh3.clean(html, url_schemes={"http", "https", "mailto"})
+    return nh3.clean(
+        html,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=absolute.filter if absolute else None,
+    )
+
+
+class _Absolute:
+    """Rewrites the relative URLs of one item's HTML into absolute ones (nh3's attribute filter).
+
+    Links in an item's Markdown are relative to its generated page's source path (see
+    :meth:`Hub.relink`), as MkDocs resolves them: ``../questions/dst.md`` from
+    ``stories/acme.md`` is ``questions/dst/`` on the site.
+    """
+
+    def __init__(self, hub: Hub, site_url: str, src_uri: str) -> None:
+        self.hub = hub
+        self.site_url = site_url
+        self.folder = posixpath.dirname(src_uri)
+
+    def filter(self, tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in ("href", "src") or not value or value.startswith("#"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc:
+            return value
+        path = posixpath.normpath(posixpath.join(self.folder, parts.path)) if parts.path else ""
+        if path.startswith("../") or path == "..":
+            return None
+        path = "" if path == "." else path
+        if path.endswith(".md"):
+            path = self.hub.url_of(path)
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return urljoin(self.site_url, path) + query + fragment
+
+
+class _Contents:
+    """Each item's feed HTML, converted once however many feeds list it."""
+
+    def __init__(self, hub: Hub, site_url: str) -> None:
+        self.hub = hub
+        self.site_url = site_url
+        self._html: dict[tuple[int, bool], str] = {}
+
+    def html(self, item: Item, *, mixed: bool) -> str:
+        key = (id(item), mixed)
+        found = self._html.get(key)
+        if found is None:
+            src_uri = self.hub.src_uri_for(item)
+            kind = TEXT[f"kind_{item.kind}"] if mixed else None
+            text = self.hub.relink(item.body, item, src_uri)
+            relinked = item if text == item.body else _with_body(item, text)
+            absolute = _Absolute(self.hub, self.site_url, src_uri)
+            found = self._html[key] = item_html(relinked, absolute, kind)
+        return found
+
+
+def _with_body(item: Item, body: str) -> Item:
+    return dataclasses.replace(item, body=body)
 
 
 @functools.cache
@@ -123,26 +240,23 @@ def item_summary(item: Item) -> str:
 
 
 class _Feed:
-    """One section's feed, written in any of the formats."""
+    """One feed, written in any of the formats."""
 
-    def __init__(self, hub: Hub, site_url: str, site_name: str, kind: str, items: list[Item]):
+    def __init__(self, hub: Hub, site_url: str, channel: _Channel, contents: _Contents):
         self.hub = hub
         self.site_url = site_url
-        self.kind = kind
-        self.items = items
-        self.section = KIND_SECTIONS[kind]
-        self.title = f"{site_name}: {hub.section_title(kind)}"
-        self.home = self.absolute(hub.url_of(hub.index_uri(kind)))
-        self.language = hub.options.site_language
-        self.description = gettext(self.language, DESCRIPTIONS[kind], site=site_name)
-        # Every format shows the same text: each item is converted once, not once per format.
-        self._html: dict[int, str] = {}
+        self.items = channel.items
+        self.section = channel.key
+        self.mixed = channel.key not in KIND_SECTIONS.values()
+        self.title = channel.title
+        self.description = channel.description
+        self.home = self.absolute(channel.home)
+        self.language = channel.language
+        self.contents = contents
+        self.kind_scheme = self.absolute(hub.url_of(hub.feeds_page_uri())) + "#kind"
 
     def content_html(self, item: Item) -> str:
-        html = self._html.get(id(item))
-        if html is None:
-            html = self._html[id(item)] = item_html(item, self.language)
-        return html
+        return self.contents.html(item, mixed=self.mixed)
 
     def absolute(self, url: str) -> str:
         return urljoin(self.site_url, url)
@@ -180,6 +294,8 @@ class _Feed:
             if item.author:
                 entry.author(name=item.author.name, uri=item.author.url)
                 entry.dc.dc_creator(item.author.name)
+            # No label: RSS would carry the label, not the term, as the category's text.
+            entry.category(term=item.kind, scheme=self.kind_scheme)
             for tag in item.tags:
                 entry.category(term=tag)
         raw = fg.atom_str(pretty=True) if fmt == "atom" else fg.rss_str(pretty=True)
@@ -208,6 +324,7 @@ class _Feed:
             "date_published": item.date.isoformat(),
             "language": item.language,
             "tags": list(item.tags),
+            "_kehila": {"kind": item.kind},
         }
         if item.author:
             author = {"name": item.author.name}

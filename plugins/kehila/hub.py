@@ -113,12 +113,24 @@ class HubOptions:
     feeds_formats: list[str] = field(default_factory=lambda: ["atom", "rss", "json"])
     feeds_url_format: str = "feeds/{section}"
     feeds_max: int = 20
+    feeds_tags: bool = True
+    feeds_languages: bool = True
+    feeds_page: bool = True
+    feeds_page_url: str = "feeds"
+    feeds_page_title: str = "Feeds"
+    embed: bool = True
+    embed_url: str = "embed"
+    embed_page_url: str = "stories/embed"
+    embed_page_title: str = "Embed the wall"
+    embed_max: int = 50
     use_directory_urls: bool = True
     site_language: str = "en"
     tag_names: TagNames = field(default_factory=TagNames)
     """How readers see each tag per language (``content/.kehila/tags.yml``)."""
     content_label: str = "content"
     """How item paths start (the content folder as users see it): resolves links between files."""
+    site_url: str = "/"
+    """Where the hub is published (absolute URLs of feeds, the embed's snippet and fragments)."""
 
     def __post_init__(self) -> None:
         for name, message in DEFAULT_TITLES.items():
@@ -155,9 +167,12 @@ class PageSpec:
     harvested: bool = False
     """The page shows text harvested from strangers: its HTML must be sanitised."""
     view: str = "item"
-    """What the page is: item, index, wall, tag, tags, year, home or removed."""
+    """What the page is: item, index, wall, tag, tags, year, home, feeds, embed or removed."""
     section: str | None = None
     """The section (stories, questions, newsletter) the page belongs to, for feeds and crumbs."""
+    feeds: str | None = None
+    """The feeds the page offers readers (``<link rel="alternate">``) when they are not its
+    section's: a tag's (``tags/<slug>``)."""
     crumbs: list[tuple[str, str]] = field(default_factory=list)
     """Ancestors as (title, src_uri), home first; the page itself is not included."""
     noindex: bool = False
@@ -276,6 +291,26 @@ class Hub:
         base = self.options.feeds_url_format.format(section=section).strip("/")
         return base + {"atom": ".atom.xml", "rss": ".rss.xml", "json": ".json"}[fmt]
 
+    def tag_feeds(self, tag: str) -> str:
+        """The feed key of a tag's feeds (see :meth:`feed_path`)."""
+        return f"tags/{tag_slug(tag)}"
+
+    def language_feeds(self, language: str) -> str:
+        """The feed key of a language's feeds (see :meth:`feed_path`)."""
+        return f"languages/{language.lower()}"
+
+    def feeds_page_uri(self) -> str:
+        return f"{self.options.feeds_page_url}/index.md"
+
+    def embed_page_uri(self) -> str:
+        return f"{self.options.embed_page_url}/index.md"
+
+    def has_feeds_page(self) -> bool:
+        return self.options.feeds and self.options.feeds_page
+
+    def has_embed(self) -> bool:
+        return self.options.stories and self.options.embed
+
     def url_of(self, src_uri: str) -> str:
         """The site-relative URL MkDocs gives a source path (Markdown or not)."""
         if not src_uri.endswith(".md"):
@@ -325,6 +360,10 @@ class Hub:
             pages += self._year_pages()
         if self.options.tags:
             pages += self._tag_pages()
+        if self.has_feeds_page():
+            pages.append(self._feeds_page())
+        if self.has_embed():
+            pages.append(self._embed_page())
         if self.options.home:
             pages.append(self._home_page())
         _check_unique(pages)
@@ -490,8 +529,14 @@ class Hub:
                 for kind in KIND_SECTIONS
             ]
             title = self.options.tag_names.name(tag, self.options.site_language)
+            feeds = self.tag_feeds(tag) if self.options.feeds_tags else None
             rendered = self._render(
-                "tag.md", uri, title=title, groups=[g for g in groups if g[1]], count=len(items)
+                "tag.md",
+                uri,
+                title=title,
+                groups=[g for g in groups if g[1]],
+                count=len(items),
+                feeds=self._feed_links(feeds, uri) if feeds else [],
             )
             pages.append(
                 PageSpec(
@@ -500,6 +545,7 @@ class Hub:
                     rendered.markdown,
                     harvested=True,
                     view="tag",
+                    feeds=feeds if self.options.feeds else None,
                     crumbs=crumbs + [(self.options.tags_title, index_uri)],
                     **rendered.spec_fields(),
                 )
@@ -546,6 +592,77 @@ class Hub:
             (FEED_FORMAT_NAMES[fmt], self.feed_path(section, fmt))
             for fmt in self.options.feeds_formats
         ]
+
+    def feed_groups(self) -> dict[str, list[tuple[str, str]]]:
+        """Every feed of the hub as (name, feed key), by group: sections, tags, languages."""
+        groups: dict[str, list[tuple[str, str]]] = {
+            "sections": [
+                (self.section_title(kind), section)
+                for kind, section in KIND_SECTIONS.items()
+                if self.enabled(kind)
+            ],
+            "tags": [],
+            "languages": [],
+        }
+        if self.options.feeds_tags:
+            language = self.options.site_language
+            groups["tags"] = [
+                (self.options.tag_names.name(tag, language), self.tag_feeds(tag))
+                for tag in self.tags_of(self.public_items())
+            ]
+        groups["languages"] = [
+            (name, self.language_feeds(code)) for code, name in self.feed_languages()
+        ]
+        return groups
+
+    def feed_languages(self) -> list[tuple[str, str]]:
+        """(code, name) of every language of the public items, if each has its feeds."""
+        if not self.options.feeds_languages:
+            return []
+        from .embed import language_name
+
+        codes = sorted({item.language.lower() for item in self.public_items()})
+        return [(code, language_name(code, self.options.site_language)) for code in codes]
+
+    def _feeds_page(self) -> PageSpec:
+        from .embed import TEXT
+
+        uri = self.feeds_page_uri()
+        title = self.options.feeds_page_title
+        groups = [
+            (TEXT[f"feeds_{group}"], [(name, self._feed_links(key, uri)) for name, key in feeds])
+            for group, feeds in self.feed_groups().items()
+            if feeds
+        ]
+        rendered = self._render("feeds.md", uri, title=title, groups=groups)
+        return PageSpec(
+            uri,
+            title,
+            rendered.markdown,
+            harvested=True,
+            view="feeds",
+            crumbs=self._home_crumb(),
+            **rendered.spec_fields(),
+        )
+
+    def _embed_page(self) -> PageSpec:
+        from .embed import Embed
+
+        uri = self.embed_page_uri()
+        title = self.options.embed_page_title
+        embed = Embed(self, self.options.site_url)
+        crumbs = self._home_crumb() + [(self.options.stories_title, self.index_uri("story"))]
+        context = embed.page_context(self.url_of(uri))
+        rendered = self._render("embed.md", uri, title=title, **context)
+        return PageSpec(
+            uri,
+            title,
+            rendered.markdown,
+            view="embed",
+            section="stories",
+            crumbs=crumbs,
+            **rendered.spec_fields(),
+        )
 
     def _home_page(self) -> PageSpec:
         latest = self.options.home_latest
@@ -652,6 +769,8 @@ class Hub:
             if self.options.stories and self.options.wall
             else None,
             tags_link=h.link(self.tags_index_uri()) if self.options.tags else None,
+            embed_link=h.link(self.embed_page_uri()) if self.has_embed() else None,
+            feeds_page_link=h.link(self.feeds_page_uri()) if self.has_feeds_page() else None,
             _fragments=fragments,
             **context,
         )
@@ -696,6 +815,9 @@ class Hub:
         env.filters["tag_slug"] = tag_slug
         env.filters["stash"] = _stash
         env.globals["disclosure_labels"] = DISCLOSURE_LABELS
+        from .embed import TEXT
+
+        env.globals["t"] = TEXT
         return env
 
 

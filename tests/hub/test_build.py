@@ -217,8 +217,11 @@ def test_pending_items_only_on_serve_with_a_banner(demo_project: Path) -> None:
     assert leaks == []
     for rel in ("index.html", "stories/index.html", "stories/wall/index.html", "tags/index.html"):
         assert "Zanzibar" not in (served / rel).read_text("utf-8"), rel
-    for feed in (served / "feeds").iterdir():
-        assert "Zanzibar" not in feed.read_text("utf-8")
+    for folder in ("feeds", "embed"):
+        generated = [path for path in (served / folder).rglob("*") if path.is_file()]
+        assert generated, folder
+        for path in generated:
+            assert "Zanzibar" not in path.read_text("utf-8"), path
 
 
 def test_preview_of_pending_items_can_be_switched_off(demo_project: Path) -> None:

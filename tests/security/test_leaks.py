@@ -7,7 +7,8 @@ something to show. The hub is built with every boolean option of the plugin swit
 wall, tags, feeds, search, JSON-LD, the URL ledger and whatever feature is added next), twice:
 first with one item published, then with that item rejected, so that the ledger's redirect and
 "removed" pages exist. Then every byte of every file under ``site/`` is searched, gzip and zlib
-streams decompressed, for the common marker prefix.
+streams decompressed, for the common marker prefix, and so is every file's path (a tag's feed
+or embed file is named after the tag).
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def scan(site: Path) -> tuple[int, list[str]]:
     hits: list[str] = []
     files = [p for p in site.rglob("*") if p.is_file()]
     for path in files:
+        if needle.decode() in path.relative_to(site).as_posix().lower():
+            hits.append(f"{path.relative_to(site)}: the file's path")
         data = path.read_bytes()
         views = [data]
         if data[:2] == b"\x1f\x8b":
@@ -175,6 +178,12 @@ def test_nothing_unpublished_reaches_the_site(tmp_path: Path, proof) -> None:
     assert (site / "stories" / "was-public" / "index.html").is_file(), "no ledger page"
     assert list((site / "feeds").rglob("*.xml")), "no feed was written"
     assert list(site.rglob("kehila-search/**/*.json")), "no search index was written"
+    assert list((site / "feeds" / "tags").glob("shared.*")), "no tag feed was written"
+    assert list((site / "feeds" / "languages").glob("en.*")), "no language feed was written"
+    assert (site / "embed" / "wall.js").is_file(), "no embed was written"
+    assert "It works." in (site / "embed" / "data" / "_" / "shared.js").read_text("utf-8")
+    assert "It works." in (site / "embed" / "fragments" / "en" / "_.html").read_text("utf-8")
+    assert (site / "stories" / "embed" / "index.html").is_file(), "no Embed page"
     scanned, hits = scan(site)
     assert scanned > 20
     assert hits == [], "unpublished text found in site/:\n" + "\n".join(hits[:30])
@@ -189,6 +198,7 @@ def test_the_scan_finds_a_marker_where_there_is_one(tmp_path: Path) -> None:
     (tmp_path / "c.bin").write_bytes(zlib.compress(f"{PREFIX.upper()}z".encode()))
     (tmp_path / "d.txt").write_bytes(f"{PREFIX}wide".encode("utf-16"))
     (tmp_path / "e.txt").write_text("clean")
+    (tmp_path / f"{PREFIX}tag.json").write_text("clean")
     scanned, hits = scan(tmp_path)
-    assert scanned == 5
-    assert len(hits) == 4
+    assert scanned == 6
+    assert len(hits) == 5

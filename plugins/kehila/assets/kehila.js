@@ -61,3 +61,133 @@
     setup();
   }
 })();
+
+/* Kehila hub: the "Embed" page. The choices write the snippet, the preview is the real wall (the
+   hub's own loader), and the static fragment of the chosen filter is shown for pages without
+   JavaScript. Without this script the page still shows the default snippet and fragment. */
+(function () {
+  "use strict";
+
+  function setup() {
+    var root = document.querySelector("[data-kehila-embed]");
+    if (!root || root.dataset.kehilaReady) return;
+    root.dataset.kehilaReady = "1";
+    var form = root.querySelector("form");
+    var code = root.querySelector("[data-kehila-embed-snippet]");
+    var preview = root.querySelector("[data-kehila-embed-preview]");
+    var fragment = root.querySelector("[data-kehila-embed-fragment]");
+    var fragmentLink = root.querySelector("[data-kehila-embed-fragment-link]");
+    var status = root.querySelector(".kehila-embed__status");
+    var height = null;
+    var version = 0;
+
+    function choices() {
+      var data = new FormData(form);
+      var limit = parseInt(data.get("limit"), 10);
+      var max = parseInt(form.elements.limit.max, 10);
+      return {
+        tag: data.get("tag") || "",
+        lang: data.get("lang") || "",
+        layout: data.get("layout") || "wall",
+        limit: limit >= 1 ? Math.min(limit, max) : "",
+        theme: data.get("theme") || "auto",
+      };
+    }
+
+    function attributes(c, withHeight) {
+      var list = [["data-kehila-wall", null]];
+      if (c.tag) list.push(["data-tag", c.tag]);
+      if (c.lang) list.push(["data-lang", c.lang]);
+      if (c.layout !== "wall") list.push(["data-layout", c.layout]);
+      if (c.limit) list.push(["data-limit", String(c.limit)]);
+      if (c.theme !== "auto") list.push(["data-theme", c.theme]);
+      if (withHeight && height) list.push(["data-height", String(height)]);
+      return list;
+    }
+
+    function writeSnippet() {
+      var attrs = attributes(choices(), true)
+        .map(function (pair) {
+          return pair[1] === null ? pair[0] : pair[0] + '="' + pair[1] + '"';
+        })
+        .join(" ");
+      code.textContent =
+        "<div " + attrs + "></div>\n" +
+        '<script src="' + root.dataset.hubLoader + '" async></script>';
+    }
+
+    function loadFragment(c) {
+      var path = (c.lang || "_") + "/" + (c.tag || "_") + ".html";
+      var url = root.dataset.fragments + path;
+      fragmentLink.href = url;
+      var mine = ++version;
+      fetch(url)
+        .then(function (response) {
+          return response.ok ? response.text() : "";
+        })
+        .then(function (text) {
+          if (mine === version) fragment.value = text;
+        })
+        .catch(function () {});
+    }
+
+    var shown = null;
+
+    function update() {
+      var c = choices();
+      // A field that loses focus fires "change" again: the same choices keep their preview.
+      var key = JSON.stringify(c);
+      if (key === shown) return;
+      shown = key;
+      height = null;
+      preview.textContent = "";
+      var host = document.createElement("div");
+      attributes(c, false).forEach(function (pair) {
+        host.setAttribute(pair[0], pair[1] === null ? "" : pair[1]);
+      });
+      host.addEventListener("kehila-wall:height", function (event) {
+        height = event.detail;
+        writeSnippet();
+      });
+      preview.appendChild(host);
+      writeSnippet();
+      loadFragment(c);
+      if (window.KehilaWall) window.KehilaWall.scan();
+    }
+
+    function copy(text) {
+      var done = function () {
+        status.textContent = root.dataset.copied;
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, function () {});
+      }
+    }
+
+    root.querySelectorAll("[data-kehila-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        copy(button.dataset.kehilaCopy === "snippet" ? code.textContent : fragment.value);
+      });
+    });
+    form.addEventListener("change", update);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+    });
+    if (!window.KehilaWall) {
+      var script = document.createElement("script");
+      script.src = root.dataset.loader;
+      script.async = true;
+      document.head.appendChild(script);
+    }
+    update();
+  }
+
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(setup);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+  } else {
+    setup();
+  }
+})();

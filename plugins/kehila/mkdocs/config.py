@@ -190,11 +190,25 @@ class KehilaConfig(base.Config):
     tags_url = SitePath(default="tags")
     tags_url_format = PageUrlFormat(default="tags/{slug}", placeholder="slug")
 
-    # Feeds: Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter
+    # Feeds: Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter, every tag
+    # and every language, and a page that lists them
     feeds = c.Type(bool, default=True)
     feeds_formats = c.ListOfItems(c.Choice(FEED_FORMATS), default=list(FEED_FORMATS))
     feeds_url_format = PageUrlFormat(default="feeds/{section}", placeholder="section")
     feeds_max = WholeNumber(default=20)
+    feeds_tags = c.Type(bool, default=True)
+    feeds_languages = c.Type(bool, default=True)
+    feeds_page = c.Type(bool, default=True)
+    feeds_page_url = SitePath(default="feeds")
+    feeds_page_title = c.Type(str, default="Feeds")
+
+    # Embed: the wall of love on other sites (a loader script, a sandboxed frame, static
+    # fragments) and the hub's "Embed" page that writes the snippet
+    embed = c.Type(bool, default=True)
+    embed_url = SitePath(default="embed")
+    embed_page_url = SitePath(default="stories/embed")
+    embed_page_title = c.Type(str, default="Embed the wall")
+    embed_max = WholeNumber(default=50)
 
     # Structured data (JSON-LD) in every generated page's <head>
     jsonld = c.Type(bool, default=True)

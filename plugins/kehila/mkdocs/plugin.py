@@ -16,6 +16,7 @@ from mkdocs.utils.meta import get_data
 
 from .. import jsonld
 from ..content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
+from ..embed import Embed
 from ..feeds import alternate_links, build_feeds
 from ..fileio import atomic_write
 from ..hub import DEFAULT_TITLES, KIND_SECTIONS, Hub, HubError, HubOptions, PageSpec, relative_url
@@ -355,10 +356,16 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         for kind, uri in ASSETS.items():
             source = str(ASSETS_DIR / f"kehila.{kind}")
             files.append(File.generated(config, uri, abs_src_path=source))
-        if not self.config.feeds or self.hub is None:
+        if self.hub is None:
             return
-        for feed in build_feeds(self.hub, config.site_url or "/", config.site_name):
-            files.append(File.generated(config, feed.path, content=feed.text))
+        site_url = config.site_url or "/"
+        generated = []
+        if self.config.feeds:
+            generated += build_feeds(self.hub, site_url, config.site_name)
+        if self.hub.has_embed():
+            generated += Embed(self.hub, site_url).files()
+        for file in generated:
+            files.append(File.generated(config, file.path, content=file.text))
 
     def _head_extras(self, spec: PageSpec, config: MkDocsConfig) -> str:
         """JSON-LD, feed links and robots hints for a generated page's <head>."""
@@ -381,6 +388,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             use_directory_urls=config.use_directory_urls,
             site_language=self._site_language(config),
             content_label=_display_dir(config),
+            site_url=config.site_url or "/",
             tag_names=self._tag_names(config),
         )
 
