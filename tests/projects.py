@@ -131,3 +131,28 @@ def name_all_tags(content: Path) -> None:
 def check(content: Path) -> Result:
     """``kehila check --content <content>`` in this process."""
     return CliRunner().invoke(main, ["check", "--content", str(content)])
+
+
+def story_file(
+    number: int,
+    *,
+    tags: list[str],
+    quote: str | None = None,
+    disclosure: str | dict[str, str] = "none",
+    body: str = "Body.",
+) -> str:
+    """A published, consented story ``Story <number>`` dated 2025-0<number>-01, as a file's text."""
+    data = {
+        "id": f"s{number}",
+        "kind": "story",
+        "status": "published",
+        "title": f"Story {number}",
+        "date": f"2025-0{number}-01",
+        "language": "en",
+        "tags": tags,
+        "quote": quote or f"Quote {number}.",
+        "consent": {"method": "form", "date": "2025-01-01"},
+        "disclosure": disclosure,
+    }
+    front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return f"---\n{front}---\n{body}\n"

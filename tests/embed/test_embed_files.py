@@ -13,7 +13,7 @@ from kehila.embed import LOADER_MAX_BYTES, embeddable
 from kehila.hub import tag_slug
 
 from ..conftest import ROOT, build, write_files
-from ..projects import write_project
+from ..projects import story_file, write_project
 
 SITE_URL = "https://community.tavla.example/"
 
@@ -107,25 +107,14 @@ def test_fragments_are_static_html_with_the_disclosure_beside_each_quote(
 def test_hostile_text_stays_text_and_options_apply(tmp_path: Path) -> None:
     hostile = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
     write_project(tmp_path, plugin={"embed_max": 1, "embed_url": "widgets/love"})
-    story = """
-        ---
-        id: s{n}
-        kind: story
-        status: published
-        title: Story {n}
-        date: 2025-0{n}-01
-        language: en
-        tags: [shared]
-        quote: '{quote}'
-        consent: {{method: form, date: 2025-01-01}}
-        disclosure: {{type: paid, text: 'Paid {quote}'}}
-        ---
-        Body.
-        """
-    write_files(
-        tmp_path,
-        {f"content/stories/s{n}.md": story.format(n=n, quote=hostile) for n in (1, 2)},
-    )
+    disclosure = {"type": "paid", "text": f"Paid {hostile}"}
+    files = {
+        f"content/stories/s{n}.md": story_file(
+            n, tags=["shared"], quote=hostile, disclosure=disclosure
+        )
+        for n in (1, 2)
+    }
+    write_files(tmp_path, files)
     site = build(tmp_path)
     folder = site / "widgets" / "love"
     assert (folder / "wall.js").is_file() and not (site / "embed").exists()

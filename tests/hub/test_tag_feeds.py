@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from kehila.content import load_catalog
 
 from ..conftest import ROOT, build, write_files
-from ..projects import write_project
+from ..projects import story_file, write_project
 
 SITE_URL = "https://community.tavla.example/"
 FORMATS = ("atom.xml", "rss.xml", "json")
@@ -119,22 +119,11 @@ def test_feeds_page_lists_every_feed(demo_site: Path) -> None:
 
 def test_feeds_max_and_absolute_links(tmp_path: Path) -> None:
     write_project(tmp_path, plugin={"feeds_max": 2})
-    story = """
-        ---
-        id: s{n}
-        kind: story
-        status: published
-        title: Story {n}
-        date: 2025-0{n}-01
-        language: en
-        tags: [shared, only-{n}]
-        quote: Quote {n}.
-        consent: {{method: form, date: 2025-01-01}}
-        disclosure: none
-        ---
-        See [the other one](s1.md), [a page](../about.md#team) and ![a chart](chart.png).
-        """
-    files = {f"content/stories/s{n}.md": story.format(n=n) for n in (1, 2, 3)}
+    body = "See [the other one](s1.md), [a page](../about.md#team) and ![a chart](chart.png)."
+    files = {
+        f"content/stories/s{n}.md": story_file(n, tags=["shared", f"only-{n}"], body=body)
+        for n in (1, 2, 3)
+    }
     files["content/about.md"] = "# About\n"
     files["content/stories/chart.png"] = "png"
     write_files(tmp_path, files)

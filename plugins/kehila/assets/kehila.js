@@ -52,23 +52,10 @@
     show(null);
   }
 
-  // Material's instant loading swaps pages without a reload: it emits on document$.
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(setup);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setup);
-  } else {
-    setup();
-  }
-})();
-
-/* Kehila hub: the "Embed" page. The choices write the snippet, the preview is the real wall (the
-   hub's own loader), and the static fragment of the chosen filter is shown for pages without
-   JavaScript. Without this script the page still shows the default snippet and fragment. */
-(function () {
-  "use strict";
-
-  function setup() {
+  /* The "Embed" page. The choices write the snippet, the preview is the real wall (the hub's
+     own loader), and the static fragment of the chosen filter is shown for pages without
+     JavaScript. Without this script the page still shows the default snippet and fragment. */
+  function setupEmbed() {
     var root = document.querySelector("[data-kehila-embed]");
     if (!root || root.dataset.kehilaReady) return;
     root.dataset.kehilaReady = "1";
@@ -183,11 +170,17 @@
     update();
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(setup);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setup);
-  } else {
+  function setupAll() {
     setup();
+    setupEmbed();
+  }
+
+  // Material's instant loading swaps pages without a reload: it emits on document$.
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(setupAll);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setupAll);
+  } else {
+    setupAll();
   }
 })();

@@ -26,7 +26,13 @@
   limit = Math.min(limit, text.max);
   var interval = parseFloat(params.get("interval"));
   if (!(interval >= 1)) interval = 6;
-  root.setAttribute("data-theme", theme);
+  var dark = window.matchMedia("(prefers-color-scheme: dark)");
+  function applyTheme() {
+    var resolved = theme === "auto" ? (dark.matches ? "dark" : "light") : theme;
+    root.setAttribute("data-theme", resolved);
+  }
+  applyTheme();
+  if (theme === "auto" && dark.addEventListener) dark.addEventListener("change", applyTheme);
   root.setAttribute("data-layout", layout);
 
   var main = d.getElementById("wall");
