@@ -22,11 +22,13 @@ nothing from any origin but the hub. Files written under ``embed_url`` (default 
 Only published, non-private stories with recorded consent and a quote are ever embedded; each
 quote carries its disclosure (if it has a material one) and links to its story page.
 
-Visitor-facing words live in :data:`TEXT`, one place, ready for the hub's translation catalog.
+Visitor-facing words live in :data:`TEXT`, messages of the hub's catalog (see ``i18n.py``),
+shown in the site's language (:func:`texts`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,7 +40,7 @@ from urllib.parse import urljoin
 import babel
 
 from .hub import DISCLOSURE_LABELS, relative_url, tag_slug
-from .model import RTL_LANGUAGES
+from .i18n import N_, direction, gettext
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -55,12 +57,7 @@ DEFAULT_LIMIT = 12
 ANY = "_"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker's usual name
-    """Mark a message for the translation catalog (identity until the catalog is wired in)."""
-    return message
-
-
-#: Every word the embed, its fragments and the Embed and Feeds pages show.
+#: Every word the embed, its fragments and the Embed and Feeds pages show (catalog messages).
 TEXT = {
     "title": N_("Customer quotes"),
     "disclosure": N_("Disclosure"),
@@ -72,7 +69,6 @@ TEXT = {
     "pause": N_("Pause"),
     "play": N_("Play"),
     "more": N_("More stories"),
-    "page_title": N_("Embed the wall"),
     "page_lead": N_(
         "Show these quotes on your own pages: pick what to show, check the preview, and copy "
         "the snippet. The wall runs in a sandboxed frame served by this hub: it reads nothing "
@@ -105,7 +101,6 @@ TEXT = {
         "Paste it again to update it."
     ),
     "open_fragment": N_("Open the fragment"),
-    "feeds_title": N_("Feeds"),
     "feeds_lead": N_(
         "Follow the hub in a feed reader: every section, every tag and every language has "
         "its own feed, in Atom, RSS and JSON Feed."
@@ -120,6 +115,12 @@ TEXT = {
     "kind_qa": N_("Question"),
     "kind_newsletter": N_("Newsletter issue"),
 }
+
+
+@functools.lru_cache(maxsize=16)
+def texts(language: str) -> dict[str, str]:
+    """:data:`TEXT` in ``language`` (the site's)."""
+    return {key: gettext(language, message) for key, message in TEXT.items()}
 
 
 @dataclass
@@ -156,6 +157,7 @@ class Embed:
         self.base = hub.options.embed_url.strip("/")
         self.max = hub.options.embed_max
         self.language = hub.options.site_language
+        self.text = texts(self.language)
 
     @cached_property
     def quotes(self) -> list[Item]:
@@ -218,25 +220,25 @@ class Embed:
         return files
 
     def loader(self) -> str:
-        text = _asset("wall.js").replace('"__KEHILA_TITLE__"', json.dumps(TEXT["title"]))
+        text = _asset("wall.js").replace('"__KEHILA_TITLE__"', json.dumps(self.text["title"]))
         if len(text.encode("utf-8")) > LOADER_MAX_BYTES:
             raise ValueError(f"embed/wall.js is over {LOADER_MAX_BYTES} bytes")
         return text
 
     def frame_html(self) -> str:
-        direction = _direction(self.language)
+        page_direction = direction(self.language)
         strings = {
-            key: TEXT[key]
+            key: self.text[key]
             for key in ("title", "disclosure", "empty", "carousel", "slide")
             + ("previous", "next", "pause", "play")
         }
-        strings |= {"lang": self.language, "dir": direction, "limit": DEFAULT_LIMIT}
+        strings |= {"lang": self.language, "dir": page_direction, "limit": DEFAULT_LIMIT}
         strings["max"] = self.max
         # A JSON data block runs nothing; "</" is escaped so that no text can end it.
         data = json.dumps(strings, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
         return (
             "<!doctype html>\n"
-            f'<html lang="{escape(self.language)}" dir="{direction}">\n'
+            f'<html lang="{escape(self.language)}" dir="{page_direction}">\n'
             "<head>\n"
             '<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -245,7 +247,7 @@ class Embed:
             "script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'\">\n"
             '<meta name="referrer" content="no-referrer">\n'
             '<meta name="robots" content="noindex">\n'
-            f"<title>{escape(TEXT['title'])}</title>\n"
+            f"<title>{escape(self.text['title'])}</title>\n"
             '<link rel="stylesheet" href="frame.css">\n'
             '<script src="frame.js" defer></script>\n'
             "</head>\n"
@@ -269,24 +271,25 @@ class Embed:
             "disclosure": None,
         }
         if item.disclosure and item.disclosure.is_material:
-            label = DISCLOSURE_LABELS[item.disclosure.type]
+            label = gettext(self.language, DISCLOSURE_LABELS[item.disclosure.type])
             record["disclosure"] = {"label": label, "text": item.disclosure.text}
         return record
 
     def fragment(self, items: list[Item]) -> str:
         """Static HTML with inline styles: the quotes for a page that runs no script."""
-        lang, direction = escape(self.language), _direction(self.language)
+        lang, page_direction = escape(self.language), direction(self.language)
         parts = [
-            f'<div class="kehila-wall" lang="{lang}" dir="{direction}" style="{_STYLE["wall"]}">'
+            f'<div class="kehila-wall" lang="{lang}" dir="{page_direction}" '
+            f'style="{_STYLE["wall"]}">'
         ]
         for item in items:
             parts.append(self._fragment_quote(item))
         if not items:
-            parts.append(f'<p style="{_STYLE["caption"]}">{escape(TEXT["empty"])}</p>')
+            parts.append(f'<p style="{_STYLE["caption"]}">{escape(self.text["empty"])}</p>')
         more = urljoin(self.site_url, self.hub.url_of(self.hub.wall_uri()))
         parts.append(
             f'<p style="{_STYLE["more"]}"><a href="{escape(more)}" style="{_STYLE["link"]}">'
-            f"{escape(TEXT['more'])}</a></p>"
+            f"{escape(self.text['more'])}</a></p>"
         )
         parts.append("</div>")
         return "\n".join(parts) + "\n"
@@ -307,7 +310,7 @@ class Embed:
             f'<a href="{url}" style="{_STYLE["link"]}">{escape(item.title)}</a></figcaption>',
         ]
         if item.disclosure and item.disclosure.is_material:
-            label = escape(DISCLOSURE_LABELS[item.disclosure.type])
+            label = escape(gettext(self.language, DISCLOSURE_LABELS[item.disclosure.type]))
             own = ""
             if item.disclosure.text:
                 own = (
@@ -315,9 +318,9 @@ class Embed:
                     f"{escape(item.disclosure.text)}</span>"
                 )
             lines.append(
-                f'<p lang="{escape(self.language)}" dir="{_direction(self.language)}" '
+                f'<p lang="{escape(self.language)}" dir="{direction(self.language)}" '
                 f'style="{_STYLE["disclosure"]}"><span style="{_STYLE["badge"]}">'
-                f"{escape(TEXT['disclosure'])}</span> {label}{own}</p>"
+                f"{escape(self.text['disclosure'])}</span> {label}{own}</p>"
             )
         lines.append("</figure>")
         return "\n".join(lines)
@@ -343,7 +346,6 @@ class Embed:
         """What the Embed page's template needs (links relative to ``page_url``)."""
         names = self.hub.options.tag_names
         return {
-            "t": TEXT,
             "tags": [(slug, names.name(tag, self.language)) for slug, tag in self.tags()],
             "languages": [(code, language_name(code, self.language)) for code in self.languages()],
             "layouts": LAYOUTS,
@@ -379,10 +381,6 @@ _STYLE = {
 
 def _asset(name: str) -> str:
     return (ASSETS_DIR / name).read_text(encoding="utf-8")
-
-
-def _direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 def language_name(code: str, in_language: str) -> str:

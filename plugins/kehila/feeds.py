@@ -69,10 +69,11 @@ class FeedFile:
 
 @dataclass
 class _Channel:
-    """What one feed is about: its key, title, home page and items."""
+    """What one feed is about: its key, title, description, home page and items."""
 
     key: str
     title: str
+    description: str
     home: str
     """Site-relative URL of the page the feed stands for."""
     language: str
@@ -95,23 +96,36 @@ def build_feeds(hub: Hub, site_url: str, site_name: str) -> list[FeedFile]:
 def _channels(hub: Hub, site_name: str) -> list[_Channel]:
     limit = hub.options.feeds_max
     language = hub.options.site_language
+
+    def describe(kind: str, **values: str) -> str:
+        return gettext(language, DESCRIPTIONS[kind], site=site_name, **values)
+
     channels = []
     for kind, section in KIND_SECTIONS.items():
         if hub.enabled(kind):
             title = f"{site_name}: {hub.section_title(kind)}"
             home = hub.url_of(hub.index_uri(kind))
             items = hub.catalog.public(kind)[:limit]
-            channels.append(_Channel(section, title, home, language, items))
+            channels.append(_Channel(section, title, describe(kind), home, language, items))
     items = hub.public_items()
     if hub.options.feeds_tags:
         for tag, tagged in hub.tags_of(items).items():
-            title = f"{site_name}: {hub.options.tag_names.name(tag, language)}"
+            name = hub.options.tag_names.name(tag, language)
             home = hub.url_of(hub.tag_uri(tag)) if hub.options.tags else ""
-            channels.append(_Channel(hub.tag_feeds(tag), title, home, language, tagged[:limit]))
+            channels.append(
+                _Channel(
+                    hub.tag_feeds(tag),
+                    f"{site_name}: {name}",
+                    describe("tag", name=name),
+                    home,
+                    language,
+                    tagged[:limit],
+                )
+            )
     for code, name in hub.feed_languages():
         chosen = [item for item in items if item.language.lower() == code][:limit]
-        key = hub.language_feeds(code)
-        channels.append(_Channel(key, f"{site_name}: {name}", "", code, chosen))
+        key, description = hub.language_feeds(code), describe("language", name=name)
+        channels.append(_Channel(key, f"{site_name}: {name}", description, "", code, chosen))
     return channels
 
 
@@ -217,11 +231,12 @@ class _Contents:
         found = self._html.get(key)
         if found is None:
             src_uri = self.hub.src_uri_for(item)
-            kind = TEXT[f"kind_{item.kind}"] if mixed else None
+            language = self.hub.options.site_language
+            kind = gettext(language, TEXT[f"kind_{item.kind}"]) if mixed else None
             text = self.hub.relink(item.body, item, src_uri)
             relinked = item if text == item.body else _with_body(item, text)
             absolute = _Absolute(self.hub, self.site_url, src_uri)
-            found = self._html[key] = item_html(relinked, absolute, kind)
+            found = self._html[key] = item_html(relinked, language, absolute, kind)
         return found
 
 

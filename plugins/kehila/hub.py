@@ -58,6 +58,8 @@ DEFAULT_TITLES = {
     "questions_title": N_("Questions & answers"),
     "newsletter_title": N_("Newsletter archive"),
     "tags_title": N_("Tags"),
+    "feeds_page_title": N_("Feeds"),
+    "embed_page_title": N_("Embed the wall"),
 }
 #: The title of the page left at the URL of an item that is no longer published.
 REMOVED_TITLE = N_("This item was removed")
@@ -117,11 +119,11 @@ class HubOptions:
     feeds_languages: bool = True
     feeds_page: bool = True
     feeds_page_url: str = "feeds"
-    feeds_page_title: str = "Feeds"
+    feeds_page_title: str = ""
     embed: bool = True
     embed_url: str = "embed"
     embed_page_url: str = "stories/embed"
-    embed_page_title: str = "Embed the wall"
+    embed_page_title: str = ""
     embed_max: int = 50
     use_directory_urls: bool = True
     site_language: str = "en"
@@ -625,12 +627,13 @@ class Hub:
         return [(code, language_name(code, self.options.site_language)) for code in codes]
 
     def _feeds_page(self) -> PageSpec:
-        from .embed import TEXT
+        from .embed import texts
 
+        text = texts(self.options.site_language)
         uri = self.feeds_page_uri()
         title = self.options.feeds_page_title
         groups = [
-            (TEXT[f"feeds_{group}"], [(name, self._feed_links(key, uri)) for name, key in feeds])
+            (text[f"feeds_{group}"], [(name, self._feed_links(key, uri)) for name, key in feeds])
             for group, feeds in self.feed_groups().items()
             if feeds
         ]
@@ -815,9 +818,9 @@ class Hub:
         env.filters["tag_slug"] = tag_slug
         env.filters["stash"] = _stash
         env.globals["disclosure_labels"] = DISCLOSURE_LABELS
-        from .embed import TEXT
+        from .embed import texts
 
-        env.globals["t"] = TEXT
+        env.globals["t"] = texts(language)
         return env
 
 

@@ -200,14 +200,14 @@ class KehilaConfig(base.Config):
     feeds_languages = c.Type(bool, default=True)
     feeds_page = c.Type(bool, default=True)
     feeds_page_url = SitePath(default="feeds")
-    feeds_page_title = c.Type(str, default="Feeds")
+    feeds_page_title = c.Optional(c.Type(str))
 
     # Embed: the wall of love on other sites (a loader script, a sandboxed frame, static
     # fragments) and the hub's "Embed" page that writes the snippet
     embed = c.Type(bool, default=True)
     embed_url = SitePath(default="embed")
     embed_page_url = SitePath(default="stories/embed")
-    embed_page_title = c.Type(str, default="Embed the wall")
+    embed_page_title = c.Optional(c.Type(str))
     embed_max = WholeNumber(default=50)
 
     # Structured data (JSON-LD) in every generated page's <head>
