@@ -45,6 +45,13 @@ def open_search(page) -> None:
     page.locator("[data-kehila-filter='tag'] option").nth(1).wait_for(state="attached")
 
 
+def wait_for_embed_preview(page) -> None:
+    """The Embed page with its live preview loaded (the wall's frame reported its height)."""
+    page.locator("[data-kehila-embed-preview] [data-kehila-height]").wait_for(
+        state="attached", timeout=15_000
+    )
+
+
 @dataclass(frozen=True)
 class PageType:
     """One kind of page the hub generates: where the test site has one, how to bring it up."""
@@ -72,6 +79,8 @@ PAGE_TYPES = [
     PageType("removed", "questions/ical-subscription/"),
     PageType("draft-preview", "stories/brightline-agency-books-client-workshops-in-minutes/"),
     PageType("search-results", "", open_search),
+    PageType("feeds", "feeds/"),
+    PageType("embed", "stories/embed/", lambda page: wait_for_embed_preview(page)),
 ]
 
 

@@ -376,3 +376,35 @@ def test_feed_and_embed_pages_load_without_404(page, hub_url: str, path: str) ->
     page.goto(hub_url + path, wait_until="networkidle")
     assert failed == []
     screenshot(page, "hub-" + path.strip("/").replace("/", "-"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["layout=wall&theme=light", "layout=carousel&theme=dark&lang=he", "layout=list&theme=dark"],
+)
+def test_the_wall_itself_passes_axe(browser, hub_url: str, query: str) -> None:
+    """WCAG 2.2 AA inside the frame (its own page: axe does not enter a sandboxed frame)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{hub_url}embed/frame.html?{query}")
+        page.locator("main[aria-busy=false]").wait_for(state="attached")
+        tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+        results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+        found = [
+            f"{v['id']}: {' '.join(n['target'])}"
+            for v in results.response["violations"]
+            for n in v["nodes"]
+        ]
+        assert found == []
+        # Keyboard: every link and button can be reached with Tab, and shows where focus is.
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.matches('a.story, button')")
+        assert focused
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"
+        screenshot(page, "embed-frame-" + query.replace("&", "-").replace("=", "-"))
+    finally:
+        context.close()
