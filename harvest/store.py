@@ -26,6 +26,14 @@ what happens to the file and returns an :class:`Outcome`:
 ``error``
     The item does not follow the content model; the message names the field.
 
+Whether upstream changed is told by ``source.upstream``, the fingerprint of what harvest would
+write now, versioned (``v2:sha256:...``) by :data:`FINGERPRINT_VERSION`. ``source.digest`` is the
+fingerprint of the file as harvest last wrote it, which tells whether an editor changed it. When
+a new Kehila writes an item differently (a field added or moved), the stored fingerprints of the
+older version cannot tell that change from a change upstream; so the first harvest by the new
+version takes what it harvests as the baseline and flags nothing: a file exactly as harvest left
+it (``pending``, unedited) is rewritten, any other file only gets its new ``source.upstream``.
+
 Every write goes through :func:`kehila.fileio.atomic_write` under :func:`kehila.fileio.locked`,
 so a killed harvest leaves no partial file, and because ids are looked up in the files
 themselves, a rerun after a kill converges without duplicates.
@@ -43,6 +51,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from kehila.content import classify, iter_markdown, upstream_copy
@@ -55,6 +64,12 @@ log = logging.getLogger("kehila.harvest.store")
 
 #: Folder of ``content/`` for each kind of item (the demo hub uses the same folders).
 KIND_FOLDERS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
+
+#: The version of what sources write. Bump it with any change that alters what a source writes
+#: for the same upstream record: the first harvest after the upgrade then flags nothing.
+FINGERPRINT_VERSION = 2
+#: Key of ``source`` holding the versioned fingerprint of the last harvest.
+UPSTREAM = "upstream"
 
 #: Set by adapters in ``source.extra`` when the record had no date of its own, so the store keeps
 #: the date first written instead of treating each run's fallback date as an upstream change.
@@ -179,7 +194,7 @@ class ItemStore:
             slug = slugify(base)[: 60 - len(suffix)].rstrip("-_") + suffix
             path = folder / f"{prefix}-{slug}.md"
         item = dataclasses.replace(item, slug=slug, path=None)
-        text = _with_digest(*_digested(item, self._display(path)))
+        text = _with_digest(*_digested(item, self._display(path)), fingerprint=True)
         self._claimed.add(path)
         self._slugs.add((item.kind, slug))
         if not self.dry_run:
@@ -209,21 +224,58 @@ class ItemStore:
                 candidate.date = current.date
             stored = current.source.digest if current.source else None
             candidate, new_digest = _digested(candidate, display)
-            if new_digest == stored:
+            fingerprint = _fingerprint(new_digest)
+            baseline = current.source.extra.get(UPSTREAM) if current.source else None
+            edited = stored is None or current.digest() != stored
+            if baseline != fingerprint and not _current_version(baseline):
+                return self._rebaseline(candidate, new_digest, path, current, edited=edited)
+            if baseline == fingerprint:
                 return StoreResult(Outcome.UNCHANGED, item.id, path=path)
             if current.status == "rejected":
                 return StoreResult(
                     Outcome.KEPT, item.id, path=path, reason="status is rejected; upstream changed"
                 )
-            upstream = _with_digest(candidate, new_digest)
+            upstream = _with_digest(candidate, new_digest, fingerprint=True)
             if current.status != "pending":
                 reason = f"status is {current.status}; upstream changed"
                 return self._keep(item, path, upstream, reason)
-            if stored is None or current.digest() != stored:
+            if edited:
                 return self._keep(item, path, upstream, "edited by an editor; upstream changed")
             if not self.dry_run:
-                atomic_write(path, _with_digest(candidate, new_digest))
+                atomic_write(path, upstream)
             return StoreResult(Outcome.UPDATED, item.id, path=path)
+
+    def _rebaseline(
+        self, candidate: Item, new_digest: str, path: Path, current: Item, *, edited: bool
+    ) -> StoreResult:
+        """First harvest of a file stored by an older version: today's harvest is the baseline.
+
+        The older fingerprint compares what that version wrote, so a difference may be Kehila's
+        own: nothing is flagged. A file exactly as harvest left it (``pending``, unedited) is
+        rewritten; any other keeps every byte but gets the new ``source.upstream``. The caller
+        holds the file's lock.
+        """
+        unchanged = current.source is not None and current.source.digest == new_digest
+        if current.status == "pending" and not edited and not unchanged:
+            if not self.dry_run:
+                atomic_write(path, _with_digest(candidate, new_digest, fingerprint=True))
+            return StoreResult(Outcome.UPDATED, candidate.id, path=path)
+        if not self.dry_run:
+
+            def record(meta: CommentedMap) -> bool:
+                source = meta.get("source")
+                if not isinstance(source, dict):
+                    return False
+                source[UPSTREAM] = _fingerprint(new_digest)
+                return True
+
+            update_locked(path, record, display=self._display(path))
+        return StoreResult(
+            Outcome.UNCHANGED,
+            candidate.id,
+            path=path,
+            reason="stored by an older version: this harvest is the new baseline",
+        )
 
     def _keep(self, item: Item, path: Path, upstream: str, reason: str) -> StoreResult:
         """Keep a reviewed or edited file, flagging it for the editor's desk.
@@ -286,11 +338,23 @@ def _digested(item: Item, display: str) -> tuple[Item, str]:
     return item, Item.from_text(item.to_text(), path=display).digest()
 
 
-def _with_digest(item: Item, digest: str) -> str:
+def _with_digest(item: Item, digest: str, *, fingerprint: bool = False) -> str:
+    """The text of ``item`` with its digest (and, as harvest writes it, its fingerprint)."""
     assert item.source is not None
-    return dataclasses.replace(
-        item, source=dataclasses.replace(item.source, digest=digest)
-    ).to_text()
+    extra = dict(item.source.extra)
+    if fingerprint:
+        extra[UPSTREAM] = _fingerprint(digest)
+    source = dataclasses.replace(item.source, digest=digest, extra=extra)
+    return dataclasses.replace(item, source=source).to_text()
+
+
+def _fingerprint(digest: str) -> str:
+    """The versioned fingerprint of what harvest writes (see :data:`FINGERPRINT_VERSION`)."""
+    return f"v{FINGERPRINT_VERSION}:{digest}"
+
+
+def _current_version(fingerprint: Any) -> bool:
+    return isinstance(fingerprint, str) and fingerprint.startswith(f"v{FINGERPRINT_VERSION}:")
 
 
 def _stored_digest_of(text: str) -> str | None:

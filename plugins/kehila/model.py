@@ -83,7 +83,7 @@ def missing_for_publish(meta: Mapping[str, Any]) -> list[str]:
 UPSTREAM_CHANGED = "upstream_changed"
 
 #: Source keys that change on every harvest and so never count towards the content digest.
-_VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest"})
+_VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest", "upstream"})
 
 
 class ItemError(ValueError):

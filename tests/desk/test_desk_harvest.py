@@ -64,7 +64,9 @@ def test_rejected_and_edited_items_are_kept_by_the_next_harvest(kehila, project,
     assert "rejected" in str(results[0].reason) and "edited" in str(results[1].reason)
     assert paths[0].read_text(encoding="utf-8") == decided[0]
     assert paths[1].read_text(encoding="utf-8") == re.sub(
-        r"(\n  digest: sha256:\w+\n)", r"\1  upstream_changed: 2026-11-08T06:00:00Z\n", decided[1]
+        r"(\n  digest: sha256:\w+\n(?:  upstream: v\d+:sha256:\w+\n)?)",
+        r"\1  upstream_changed: 2026-11-08T06:00:00Z\n",
+        decided[1],
     )
     flagged = json.loads(kehila("review", "--json", "--flag", "upstream").stdout)
     assert [i["id"] for i in flagged] == [items[1].id]

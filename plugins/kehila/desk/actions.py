@@ -405,6 +405,10 @@ def keep_mine(desk: Desk, entry: Entry) -> str:
         if not isinstance(source, dict):
             raise DeskError(f"{entry.path}: the item has no source")
         source["digest"] = upstream.source.digest  # type: ignore[union-attr]
+        # The harvest's fingerprint of that version (see kehila.harvest.store), where it has one.
+        fingerprint = upstream.source.extra.get("upstream")  # type: ignore[union-attr]
+        if fingerprint:
+            source["upstream"] = fingerprint
         if UPSTREAM_CHANGED in source:
             del source[UPSTREAM_CHANGED]
         return "kept the file; upstream version dismissed"
