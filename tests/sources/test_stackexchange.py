@@ -314,6 +314,6 @@ def test_an_answer_under_another_licence_keeps_and_shows_it(
 
     page = next(p for p in Hub(Catalog(items=[again])).pages() if p.item is not None)
     assert (
-        'licensed under <a href="https://creativecommons.org/licenses/by-sa/3.0/" '
-        'rel="license">CC BY-SA 3.0</a>'
+        'licensed under <bdi><a href="https://creativecommons.org/licenses/by-sa/3.0/" '
+        'rel="license">CC BY-SA 3.0</a></bdi>'
     ) in page.markdown
