@@ -25,6 +25,18 @@ the platform's published serialisers, never captured):
   ``topic_accepted_answer`` (``plugin.rb``). ``oldest-topic`` is the discourse-solved plugin's
   shape before that (``accepted_answer: {post_number, username, excerpt}``, no accepter), and
   ``post-marked-topic`` has only the posts' own ``accepted_answer: true``.
+* ``feed/``: ``current-rss`` is RSS 2.0 as Substack writes it today (CDATA everywhere,
+  ``dc:creator``, ``content:encoded`` with its captioned images, subscription form and script,
+  ``atom:link rel=self``, ``guid isPermaLink="false"``); ``oldest-rss091`` is RSS 0.91 after
+  Netscape's DTD (a DOCTYPE, ISO-8859-1, no guid, no dates on items, ``lastBuildDate`` on the
+  channel).
+* ``github/``: answers to the source's discussions query, following the GitHub GraphQL reference
+  (``Repository.discussions``, ``Discussion``, ``DiscussionComment``, ``DiscussionCategory``,
+  ``PageInfo``): ``current-discussion`` as github.com renders bodies today (``dir="auto"``
+  paragraphs, task lists, user-mention links, ``markdown-accessiblity-table``, ``g-emoji``,
+  ``D_``/``DC_`` node ids); ``oldest-discussion`` as the 2020 Discussions beta left old threads
+  (legacy base64 node ids, no ``answerChosenAt``/``answerChosenBy``, an answer by a deleted
+  account, plain bodies).
 """
 
 from __future__ import annotations
@@ -41,6 +53,8 @@ import pytest
 from kehila.harvest.http import HttpClient
 from kehila.harvest.sources.base import HarvestContext
 from kehila.harvest.sources.discourse import DiscourseSource
+from kehila.harvest.sources.feed import FeedSource
+from kehila.harvest.sources.github import GitHubSource
 from kehila.harvest.store import ItemStore
 from kehila.model import Item
 from pytest_httpserver import HTTPServer
@@ -100,8 +114,38 @@ def _discourse(case: Path, httpserver: HTTPServer, tmp_path: Path) -> list[Any]:
     return list(source.items())
 
 
+def _feed(case: Path, httpserver: HTTPServer, tmp_path: Path) -> list[Any]:
+    """The feed as its server sends it (the type by its root element)."""
+    body = case.read_bytes()
+    kind = "atom" if b"<feed" in body[:600] else "rss"
+    httpserver.expect_request("/feed").respond_with_data(
+        body, content_type=f"application/{kind}+xml"
+    )
+    return list(
+        FeedSource("stories", {"url": httpserver.url_for("/feed")}, _context(tmp_path)).items()
+    )
+
+
+def _github(case: Path, httpserver: HTTPServer, tmp_path: Path) -> list[Any]:
+    """The GraphQL endpoint answering the discussions query with the case (one page)."""
+    body = case.read_bytes()
+    httpserver.expect_request("/api/graphql", method="POST").respond_with_data(
+        body, content_type="application/json"
+    )
+    os.environ.setdefault("KEHILA_FIXTURE_GH_TOKEN", "t0ken")
+    options = {
+        "repo": "tavla/tavla",
+        "api_url": httpserver.url_for("/api/graphql"),
+        "token_env": "KEHILA_FIXTURE_GH_TOKEN",
+        "max_answers": 2,
+    }
+    return list(GitHubSource("gh", options, _context(tmp_path)).items())
+
+
 RUNNERS: dict[str, Callable[[Path, HTTPServer, Path], list[Any]]] = {
     "discourse": _discourse,
+    "feed": _feed,
+    "github": _github,
 }
 
 
@@ -136,7 +180,10 @@ def test_fixture_pair(case: Path, httpserver: HTTPServer, tmp_path: Path) -> Non
 def test_every_fixture_folder_has_a_runner() -> None:
     folders = {p.parent.name for p in _cases()}
     assert folders <= set(RUNNERS), f"fixture folders without a runner: {folders - set(RUNNERS)}"
-    assert "discourse" in folders
+    assert folders == {"discourse", "feed", "github"}
+    for folder in folders:
+        names = {p.name.split("-", 1)[0] for p in _cases() if p.parent.name == folder}
+        assert names >= {"current", "oldest"}, f"{folder}: a current and an oldest case"
 
 
 @pytest.mark.parametrize(
