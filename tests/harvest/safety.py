@@ -27,8 +27,16 @@ _BAD_SCHEME = re.compile(r"^(javascript|vbscript|data|livescript):", re.I)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml with its tags (``!ENV``, ``!relative``...) as empty values."""
+
+
+_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
 def _extensions() -> list[str]:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!!", "x"))
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!!", "x")
+    config = yaml.load(text, Loader=_ConfigLoader)
     names = []
     for entry in config.get("markdown_extensions", []):
         names.append(next(iter(entry)) if isinstance(entry, dict) else entry)
