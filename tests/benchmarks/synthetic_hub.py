@@ -26,6 +26,18 @@ TAGS = [
     "timezones", "webhooks", "payroll", "education", "healthcare", "retail", "nonprofit",
     "release-notes", "accessibility", "performance", "offline", "android", "ios", "email",
 ]  # fmt: skip
+#: 300 tags in all (issue 17): the named ones, then a long tail of rarer topics. Tags are drawn
+#: with Zipf weights, so a few tags are on many items and most on a few dozen, as in a real hub.
+ALL_TAGS = TAGS + [f"topic-{n:03d}" for n in range(300 - len(TAGS))]
+_TAG_WEIGHTS = [1 / (rank + 1) ** 0.8 for rank in range(len(ALL_TAGS))]
+
+
+def _tags(rng: random.Random) -> list[str]:
+    """One to three distinct tags."""
+    chosen = rng.choices(ALL_TAGS, weights=_TAG_WEIGHTS, k=rng.randint(1, 3))
+    return list(dict.fromkeys(chosen))
+
+
 #: Syllables for the long tail of each language's vocabulary (names, jargon, rare words).
 SYLLABLES = {
     "en": [
@@ -203,7 +215,7 @@ def make_items(n: int, seed: int = 6) -> list[Item]:
             slug=f"item-{i}",
             date=date,
             language=language,
-            tags=rng.sample(TAGS, rng.randint(1, 3)),
+            tags=_tags(rng),
             body=w.markdown(rng.randint(1, 3)),
             author=author,
             source=Source(
@@ -247,9 +259,26 @@ def write_hub(folder: Path, items: list[Item], *, site_url: str = "https://hub.e
     return write_hub_config(folder / "mkdocs.yml", site_url=site_url)
 
 
-def write_hub_config(config: Path, *, site_url: str, search: bool = True) -> Path:
-    """The hub's mkdocs.yml (``search=False``: the same hub without any search)."""
-    plugin = "  - kehila\n" if search else "  - kehila:\n      search: false\n"
+#: Options that switch off the feeds per tag and language, the Feeds page and the embed.
+WITHOUT_FEEDS_AND_EMBED = {
+    "feeds_tags": False,
+    "feeds_languages": False,
+    "feeds_page": False,
+    "embed": False,
+}
+
+
+def write_hub_config(
+    config: Path, *, site_url: str, search: bool = True, options: dict | None = None
+) -> Path:
+    """The hub's mkdocs.yml (``search=False``: the same hub without any search; ``options``:
+    more options of the plugin)."""
+    options = {**({} if search else {"search": False}), **(options or {})}
+    plugin = "  - kehila:\n" + "".join(
+        f"      {name}: {str(value).lower()}\n" for name, value in options.items()
+    )
+    if not options:
+        plugin = "  - kehila\n"
     config.write_text(
         f"site_name: Bench hub\nsite_url: {site_url}\ndocs_dir: content\n"
         "theme:\n  name: material\n  features: [navigation.tabs]\n"

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -36,7 +37,13 @@ from pathlib import Path
 import pytest
 
 from ..conftest import ARTIFACTS
-from .synthetic_hub import make_items, write_hub, write_hub_config, write_plain
+from .synthetic_hub import (
+    WITHOUT_FEEDS_AND_EMBED,
+    make_items,
+    write_hub,
+    write_hub_config,
+    write_plain,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -209,6 +216,52 @@ def _report(row: dict) -> None:
         f"(client {t['search_assets'] / 1e3:,.1f} KB + query {t['query'] / 1e3:,.1f} KB in "
         f"{t['query_requests']} requests), page load {t['page_load'] / 1e3:,.1f} KB, "
         f"{t['results']:,} results in {t['seconds']:.2f} s"
+    )
+
+
+def test_feeds_and_embed_cost(tmp_path_factory) -> None:
+    """What the feeds per tag and language, the Feeds page and the embed add to the build of
+    the largest hub (issue 17: at most 10%). B with them and E without them, built alternately
+    ``KEHILA_BENCH_ROUNDS`` times (default 2); the ratio of the medians is the figure (wall
+    time, and CPU time of all the build's processes, which a busy machine disturbs less)."""
+    n = max(SIZES)
+    work = tmp_path_factory.mktemp(f"feeds{n}")
+    items = make_items(n)
+    hub = write_hub(work, items)
+    bare = write_hub_config(
+        work / "mkdocs-e.yml", site_url="https://hub.example/", options=WITHOUT_FEEDS_AND_EMBED
+    )
+    rounds = int(os.environ.get("KEHILA_BENCH_ROUNDS", "2"))
+    runs: dict[str, list[dict]] = {"B": [], "E": []}
+    # Warm up (imports compiled, theme files in the page cache), as test_build_scale does.
+    warm = write_hub(work / "warm", make_items(50))
+    measure_build(warm, work / "warm" / "site")
+    for _ in range(rounds):
+        for name, config in (("E", bare), ("B", hub)):
+            site = work / f"site-{name}"
+            runs[name].append(measure_build(config, site))
+            if name == "B":
+                tags = len(list((site / "feeds" / "tags").glob("*.atom.xml")))
+                embed = sum(1 for p in (site / "embed").rglob("*") if p.is_file())
+                feeds = sum(1 for p in (site / "feeds").rglob("*") if p.is_file())
+            shutil.rmtree(site)
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[name])
+
+    wall = {name: median(name, "wall") for name in runs}
+    cpu = {name: median(name, "cpu") for name in runs}
+    ratio = wall["B"] / wall["E"]
+    print(f"\n== feeds per tag and language, Feeds page, embed: {n:,} items, {tags} tags ==")
+    for name in ("E", "B"):
+        walls = ", ".join(f"{r['wall']:.1f}" for r in runs[name])
+        print(f"{name}: wall {walls} s (median {wall[name]:.1f} s), CPU {cpu[name]:.1f} s")
+    print(f"B writes {feeds:,} feed files and {embed:,} embed files")
+    print(f"B/E time ratio: {ratio:.3f} (goal <= 1.10); CPU ratio {cpu['B'] / cpu['E']:.3f}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "bench-feeds-embed.json").write_text(
+        json.dumps({"items": n, "tags": tags, "runs": runs, "ratio": ratio}, indent=2),
+        encoding="utf-8",
     )
 
 

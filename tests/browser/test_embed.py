@@ -408,3 +408,41 @@ def test_the_wall_itself_passes_axe(browser, hub_url: str, query: str) -> None:
         screenshot(page, "embed-frame-" + query.replace("&", "-").replace("=", "-"))
     finally:
         context.close()
+
+
+def test_hostile_quotes_stay_text_in_the_wall(browser, serve_dir, tmp_path: Path) -> None:
+    """A quote, title, author or disclosure that looks like HTML is shown as text: nothing runs,
+    no element is made from it (the frame builds the wall with textContent only)."""
+    from ..conftest import build, write_files
+    from ..projects import story_file, write_project
+
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    write_project(tmp_path)
+    write_files(
+        tmp_path,
+        {
+            "content/stories/s1.md": story_file(
+                1,
+                tags=["shared"],
+                quote=f"Quote {hostile}",
+                disclosure={"type": "paid", "text": f"Paid {hostile}"},
+            )
+        },
+    )
+    site = build(tmp_path)
+    hub = serve_dir(site)
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        for layout in ("wall", "carousel", "list"):
+            page.goto(f"{hub}embed/frame.html?layout={layout}&tag=shared")
+            page.locator("main[aria-busy=false]").wait_for(state="attached")
+            assert page.locator("main img, main script").count() == 0
+            assert hostile in page.locator("blockquote").inner_text()
+            assert hostile in page.locator(".disclosure").inner_text()
+        page.wait_for_timeout(300)
+        assert dialogs == []
+    finally:
+        context.close()
