@@ -5,7 +5,10 @@ Everything a source brings in passes through here before it reaches ``content/``
 1. :func:`clean_html` runs `nh3 <https://nh3.readthedocs.io>`_ (the Rust ``ammonia`` sanitiser)
    with a small allow-list: text structure, links and images with ``http(s)`` URLs only. Scripts,
    styles, iframes, objects, forms, SVG/MathML and templates are removed *with their content*;
-   every event-handler attribute, ``style`` and ``javascript:``/``data:`` URL is dropped.
+   every event-handler attribute, ``style`` and ``javascript:``/``data:`` URL is dropped. Every
+   relative URL (``x``, ``../x``, ``/x``, ``//host/x``) is resolved against the document's base
+   (:func:`absolute_url`, the one rule of every source); one that cannot be resolved is dropped,
+   since on the hub it would point at a page of the hub instead.
 2. :func:`html_to_markdown` converts the clean HTML with `markdownify`_. Text is escaped for
    Markdown *as MkDocs renders it* (Python-Markdown with ``attr_list`` and ``md_in_html``): ``<``,
    ``>`` and ``&`` become entities and ``[``, ``]``, ``{``, ``}`` are backslash-escaped, so text
@@ -22,6 +25,7 @@ stripped, entities decoded and whitespace collapsed.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import urllib.parse
@@ -81,22 +85,31 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]+"
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
-def clean_html(fragment: str) -> str:
-    """Sanitise an HTML fragment with nh3 (see the module documentation for what survives)."""
+def clean_html(fragment: str, *, base_url: str | None = None) -> str:
+    """Sanitise an HTML fragment with nh3 (see the module documentation for what survives).
+
+    Args:
+        fragment: The HTML, as harvested.
+        base_url: The address relative URLs are resolved against (the page the HTML comes
+            from); without one, relative URLs are dropped.
+    """
     return nh3.clean(
         fragment,
         tags=set(TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
-        attribute_filter=_filter_attribute,
+        attribute_filter=functools.partial(_filter_attribute, base_url=_http_base(base_url)),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
 
 
-def html_to_markdown(fragment: str, *, mask: bool = True) -> str:
-    """Hostile HTML in, safe Markdown out (sanitised, converted, contacts masked)."""
+def html_to_markdown(fragment: str, *, base_url: str | None = None, mask: bool = True) -> str:
+    """Hostile HTML in, safe Markdown out (sanitised, converted, contacts masked).
+
+    Relative URLs are resolved against ``base_url`` (see :func:`clean_html`).
+    """
     with warnings.catch_warnings():
         # BeautifulSoup warns when a fragment looks like a URL or file name; it is still HTML.
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
@@ -105,7 +118,7 @@ def html_to_markdown(fragment: str, *, mask: bool = True) -> str:
             bullets="-",
             escape_misc=False,
             autolinks=False,
-        ).convert(clean_html(fragment))
+        ).convert(clean_html(fragment, base_url=base_url))
     markdown = re.sub(r"[ \t]+\n", "\n", markdown)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip()
     return mask_contacts(markdown) if mask else markdown
@@ -163,7 +176,32 @@ def _phone(match: re.Match[str]) -> str:
     return PHONE_MASK + tail
 
 
-def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+def absolute_url(url: str, base_url: str | None) -> str | None:
+    """``url`` resolved against ``base_url`` as a browser would, if the result is ``http(s)``.
+
+    >>> absolute_url("../img/x.png", "https://blog.example/2026/post.html")
+    'https://blog.example/img/x.png'
+    >>> absolute_url("//cdn.example/x.png", "https://blog.example/")
+    'https://cdn.example/x.png'
+    >>> absolute_url("x.png", None) is None
+    True
+    """
+    try:
+        joined = urllib.parse.urljoin(base_url or "", url.strip())
+        parts = urllib.parse.urlsplit(joined)
+    except ValueError:  # e.g. an invalid IPv6 host
+        return None
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.hostname:
+        return None
+    return joined
+
+
+def _http_base(base_url: str | None) -> str | None:
+    """``base_url`` if it is an absolute ``http(s)`` URL (nothing else may be resolved against)."""
+    return absolute_url(base_url, None) if base_url else None
+
+
+def _filter_attribute(tag: str, attribute: str, value: str, *, base_url: str | None) -> str | None:
     if attribute not in {"href", "src"}:
         return value
     # What a browser would see after Markdown and HTML decoding: entities (even without ';'),
@@ -177,6 +215,10 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return None
     if not scheme and ":" in probe.split("/", 1)[0]:
         return None
+    resolved = absolute_url(value, base_url)
+    if resolved is None:
+        return None
+    value = resolved
     # Percent-encode what could end a Markdown link; '&' as an entity so none can be formed.
     return urllib.parse.quote(value.strip(), safe=_URL_SAFE).replace("&", "&amp;")
 

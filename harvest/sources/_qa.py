@@ -1,6 +1,6 @@
 """Helpers shared by the Q&A sources (``discourse``, ``github``, ``stackexchange``).
 
-HTML bodies through the shared sanitiser (with forum-relative links made absolute first), and the
+HTML bodies through the shared sanitiser (with forum-relative links made absolute), and the
 parts of a ``story`` item that do not depend on the forum (its quote and consent).
 """
 
@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import lxml.html
 from kehila.harvest import sanitize
 from kehila.model import Consent, Person, Source
 
@@ -22,22 +21,11 @@ _QUOTE_LIMIT = 280
 def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) -> str:
     """Harvested HTML as safe Markdown, through :mod:`kehila.harvest.sanitize`.
 
-    Forums write links to their own pages as ``/t/...`` or ``/uploads/...``; with ``base_url``
-    they are made absolute first, so that the sanitiser (which keeps only ``http(s)`` URLs) keeps
-    them and they still work on the hub.
+    Forums write links to their own pages as ``/t/...``, ``../uploads/...`` or ``//cdn/...``:
+    they are resolved against ``base_url`` (the post's page) so that they still work on the hub;
+    without a base they are dropped.
     """
-    if base_url and re.search(r"""(?:href|src)\s*=\s*["']?/""", html):
-        fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-        try:
-            fragment.make_links_absolute(
-                base_url, resolve_base_href=False, handle_failures="discard"
-            )
-            html = lxml.html.tostring(fragment, encoding="unicode")
-        except ValueError:
-            # A link holding NUL or a control character (even as an entity) cannot be set back
-            # by lxml: keep the HTML as it was; the sanitiser drops the links it cannot keep.
-            pass
-    return sanitize.html_to_markdown(html, mask=mask)
+    return sanitize.html_to_markdown(html, base_url=base_url, mask=mask)
 
 
 def plain(value: str, *, mask: bool = True) -> str:

@@ -8,7 +8,8 @@ The feed is fetched through the shared client (conditional GET: an unchanged fee
 the bytes and the response headers (so the HTTP charset is honoured). Per entry:
 
 * full content (``content:encoded``, Atom ``content``) is preferred over the summary; HTML is
-  sanitised and converted to Markdown (:mod:`kehila.harvest.sanitize`);
+  sanitised and converted to Markdown (:mod:`kehila.harvest.sanitize`), its relative URLs
+  resolved against the ``xml:base`` in effect, else the entry's link, else the feed's URL;
 * the id is ``feed:<source name>:<entry id>`` (the entry's guid/id, else its link);
 * authors, the published (else updated) date, categories as tags and the entry link are kept;
 * an ill-formed feed (feedparser's ``bozo``) yields the entries that parsed, with a warning that
@@ -27,6 +28,7 @@ import email.utils
 import hashlib
 import html
 import re
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -37,6 +39,7 @@ from ..config import Options
 from ..http import FetchError, NotModified
 from ..sanitize import (
     EMAIL_MASK,
+    absolute_url,
     first_sentence,
     html_to_markdown,
     plain_text,
@@ -72,6 +75,8 @@ class FeedSource:
         opts.finish()
         self.notice: str | None = None
         """Set when there is something to say about the run (e.g. not modified)."""
+        self.document_url = self.url
+        """Where the feed was read from (after redirects; its ``Content-Location`` if sent)."""
 
     def items(self) -> Iterator[Item | Skipped]:
         """Fetch and parse the feed, then yield one item per entry (or a skip with a reason)."""
@@ -85,11 +90,17 @@ class FeedSource:
             self.notice = "not modified since the last harvest (HTTP 304)"
             return
         # nh3 is the one sanitiser of every source (kehila.harvest.sanitize); feedparser's own
-        # would only hide from the tests what nh3 must catch.
+        # would only hide from the tests what nh3 must catch. Relative URLs are resolved by
+        # that one sanitiser too, against each entry's base (see _base); feedparser is told the
+        # feed's location (it restores no empty base after an element with an xml:base).
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        location = urllib.parse.urljoin(response.final_url, headers.get("content-location", ""))
+        self.document_url = headers["content-location"] = location
         parsed = feedparser.parse(
             response.content,
-            response_headers={k.lower(): v for k, v in response.headers.items()},
+            response_headers=headers,
             sanitize_html=False,
+            resolve_relative_uris=False,
         )
         if parsed.bozo:
             problem = parsed.get("bozo_exception")
@@ -125,8 +136,10 @@ class FeedSource:
             if not text.strip("\0"):
                 return Skipped(f"entry {index}", "the entry has no id, link, title or text")
             native_id = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        link = entry.get("link") or (native_id if native_id.startswith("http") else self.url)
-        body, line = self._body(entry)
+        link = absolute_url(str(entry.get("link") or ""), self.document_url) or (
+            native_id if native_id.startswith("http") else self.url
+        )
+        body, line = self._body(entry, link)
         title = plain_text(entry.get("title") or "", mask=self.mask)
         if not title:
             title = first_sentence(line)
@@ -163,24 +176,34 @@ class FeedSource:
             ),
         )
 
-    def _body(self, entry: Mapping[str, Any]) -> tuple[str, str]:
+    def _body(self, entry: Mapping[str, Any], link: str) -> tuple[str, str]:
         """The entry's text as Markdown, and as one plain line (for a missing title)."""
         # Full content first (content:encoded, Atom content), the longest part if several.
         parts = entry.get("content") or []
         if parts:
-            chosen = max(parts, key=lambda p: len(p.get("value") or ""))
-            value, mime = chosen.get("value") or "", chosen.get("type") or "text/html"
+            detail = max(parts, key=lambda p: len(p.get("value") or ""))
+            value = detail.get("value") or ""
         else:
             detail = entry.get("summary_detail") or {}
             value = entry.get("summary") or ""
-            mime = detail.get("type") or "text/html"
+        mime = detail.get("type") or "text/html"
         # feedparser labels every RSS description text/html, tagged or not: a description
         # without a single tag is plain text, and its blank lines are its paragraphs.
         if mime in _HTML_TYPES and _HTML_TAG.search(value):
-            return html_to_markdown(value, mask=self.mask), plain_text(value, mask=self.mask)
+            base = self._base(detail, link)
+            markdown = html_to_markdown(value, base_url=base, mask=self.mask)
+            return markdown, plain_text(value, mask=self.mask)
         if mime in _HTML_TYPES:
             value = html.unescape(value)
         return text_to_markdown(value, mask=self.mask), " ".join(value.split())
+
+    def _base(self, detail: Mapping[str, Any], link: str) -> str:
+        """What relative URLs in an entry's HTML are relative to: the ``xml:base`` in effect
+        (itself relative to the feed's location), else the entry's link, else the feed's URL."""
+        xml_base = str(detail.get("base") or "")
+        if xml_base and xml_base != self.document_url:
+            return urllib.parse.urljoin(self.document_url, xml_base)
+        return link or self.document_url
 
     def _tags(self, entry: Mapping[str, Any]) -> list[str]:
         tags: list[str] = []

@@ -21,6 +21,7 @@ from kehila.harvest.sanitize import (
     plain_text,
     text_to_markdown,
 )
+from kehila.harvest.sources._qa import sanitize_html
 
 from ..conftest import CORPUS
 from .conftest import FeedServer, harvest, summary, write_project
@@ -182,3 +183,30 @@ def test_plain_text_strips_tags_and_decodes_entities() -> None:
     assert plain_text("<p>Tom &amp; Jerry</p><p>again</p><script>x()</script>") == (
         "Tom & Jerry again"
     )
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("x.png", "https://forum.example/t/topic/x.png"),
+        ("../x.png", "https://forum.example/t/x.png"),
+        ("/uploads/x.png", "https://forum.example/uploads/x.png"),
+        ("//cdn.example/x.png", "https://cdn.example/x.png"),
+        ("https://other.example/x.png", "https://other.example/x.png"),
+    ],
+)
+def test_every_relative_url_form_resolves_against_the_base(href: str, expected: str) -> None:
+    # The Q&A sources and the feed share one rule (kehila.harvest.sanitize.absolute_url).
+    html = f'<p><img src="{href}" alt="i"> <a href="{href}">l</a></p>'
+    base = "https://forum.example/t/topic/42"
+    assert sanitize_html(html, base_url=base) == f"![i]({expected}) [l]({expected})"
+    assert html_to_markdown(html, base_url=base) == f"![i]({expected}) [l]({expected})"
+
+
+def test_a_url_that_cannot_be_resolved_is_dropped_not_kept_relative() -> None:
+    html = '<p><img src="x.png" alt="i"> <a href="page.html">words</a> <a href="//h/x">h</a></p>'
+    # No base at all, or a base that is no web address: nothing to resolve against.
+    for base in (None, "page.html", "javascript:alert(1)"):
+        assert html_to_markdown(html, base_url=base) == "words h"
+    # Resolved, but not to the web (an unknown scheme behind a relative-looking path).
+    assert html_to_markdown('<a href="x">a</a>', base_url="ftp://files.example/") == "a"

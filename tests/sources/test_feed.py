@@ -333,3 +333,48 @@ def test_every_story_page_and_card_has_a_byline(demo_project: Path) -> None:
     # Every story card of the hub names its author.
     for card in wall.select(".kehila-card--story"):
         assert card.select_one("figcaption, .kehila-byline"), card
+
+
+RELATIVE_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Blog</title><link>https://blog.example/</link><description>x</description>
+<item><title>By link</title><link>https://blog.example/2026/10/post.html</link>
+<guid>one</guid><pubDate>Sat, 03 Oct 2026 08:00:00 GMT</pubDate>
+<content:encoded><![CDATA[<p><img src="x" alt="a"> <a href="page.html">same folder</a>
+<a href="../up.png">up</a> <a href="/root">root</a> <a href="//cdn.example/c.png">cdn</a>
+<a href="#part">anchor</a> <a href="https://other.example/abs">absolute</a></p>]]></content:encoded>
+</item>
+<item xml:base="https://static.example/media/"><title>By xml:base</title>
+<link>https://blog.example/2026/10/other.html</link><guid>two</guid>
+<pubDate>Sat, 03 Oct 2026 09:00:00 GMT</pubDate>
+<content:encoded><![CDATA[<p><img src="y.png" alt="b"></p>]]></content:encoded></item>
+<item><title>No link</title><guid isPermaLink="false">three</guid>
+<pubDate>Sat, 03 Oct 2026 10:00:00 GMT</pubDate>
+<description><![CDATA[<p><img src="img/z.png" alt="c"> <a href="/about">about</a></p>]]>
+</description>
+</item>
+<item><title>Relative link</title><link>/2026/rel.html</link><guid>four</guid>
+<pubDate>Sat, 03 Oct 2026 11:00:00 GMT</pubDate>
+<description><![CDATA[<p><a href="next.html">next</a></p>]]></description></item>
+</channel></rss>"""
+
+
+def test_relative_urls_resolve_against_xml_base_else_the_entry_link_else_the_feed(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    url = feeds.serve("/blog/feed.rss", RELATIVE_RSS)
+    root = url.removesuffix("/blog/feed.rss")
+    by_link, by_base, no_link, relative = _items(_source(url, tmp_path))
+    assert by_link.body == (
+        "![a](https://blog.example/2026/10/x) [same folder](https://blog.example/2026/10/page.html)\n"
+        "[up](https://blog.example/2026/up.png) [root](https://blog.example/root) "
+        "[cdn](https://cdn.example/c.png)\n"
+        "[anchor](https://blog.example/2026/10/post.html#part) "
+        "[absolute](https://other.example/abs)"
+    )
+    assert by_base.body == "![b](https://static.example/media/y.png)"
+    # No link of its own: the feed's address is the base.
+    assert no_link.body == f"![c]({root}/blog/img/z.png) [about]({root}/about)"
+    # A relative entry link is itself resolved against the feed, then serves as the base.
+    assert relative.source.url == f"{root}/2026/rel.html"
+    assert relative.body == f"[next]({root}/2026/next.html)"
