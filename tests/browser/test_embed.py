@@ -236,6 +236,9 @@ def test_two_walls_on_a_foreign_host(browser, hub_url: str, host_url: str, csp: 
         screenshot(page, f"embed-host-{csp}")
 
         # Nothing but the two origins, and nothing missing.
+        # (The frames' own requests are seen too: the check is not blind to them.)
+        for path in ("embed/frame.html?", "embed/frame.js", "embed/data/_/_.js", f"_/{TAG}.js"):
+            assert any(path in url for url in requests), path
         origins = {_origin(url) for url in requests if not url.startswith("data:")}
         assert origins <= {_origin(hub_url), _origin(host_url)}, origins
         assert failed == []
