@@ -21,11 +21,42 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("KEHILA_CHROMIUM", "/usr/bin/chromium")
 
 
+#: Why a test that needs the corpus does not run in a lone clone.
+CORPUS_ABSENT = (
+    f"needs the shared third-party corpus, absent at {CORPUS} (it lives beside the checkout as "
+    "../shared/corpus, or set KEHILA_CORPUS); CI has it, so there this is a failure"
+)
+
+
+def need_corpus() -> Path:
+    """The corpus folder; without it, skip the test (fail it when ``CI=true``: CI has it).
+
+    The one rule for every test that reads the corpus, through the ``corpus`` fixture or
+    :func:`corpus_names` (for parametrisation).
+    """
+    if CORPUS.is_dir():
+        return CORPUS
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the shared corpus is missing under CI=true: expected it at {CORPUS}")
+    pytest.skip(CORPUS_ABSENT)
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}")
-    return CORPUS
+    """The shared corpus (see :func:`need_corpus`)."""
+    return need_corpus()
+
+
+def corpus_names(folder: str, pattern: str = "*") -> list[object]:
+    """Names of the corpus files ``folder/pattern``, sorted, to parametrise a test at collection.
+
+    Without the corpus: one parameter that skips with :data:`CORPUS_ABSENT` (under ``CI=true``
+    it runs, and the test's ``corpus`` fixture fails it).
+    """
+    if CORPUS.is_dir():
+        return sorted(p.name for p in (CORPUS / folder).glob(pattern))
+    marks = [] if os.environ.get("CI") == "true" else [pytest.mark.skip(reason=CORPUS_ABSENT)]
+    return [pytest.param("corpus-absent", marks=marks)]
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from kehila.harvest.sanitize import (
 )
 from kehila.harvest.sources._qa import sanitize_html
 
-from ..conftest import CORPUS
+from ..conftest import corpus_names
 from .conftest import FeedServer, harvest, summary, write_project
 from .safety import active_content
 
@@ -48,7 +48,7 @@ def xss_vectors(corpus: Path) -> list[tuple[str, str]]:
 
 
 # One test per list, so that pytest-xdist spreads the 2,600 vectors over the workers.
-XSS_LISTS = sorted(p.name for p in (CORPUS / XSS / "Intruders").glob("*.txt")) + ["Files"]
+XSS_LISTS = corpus_names(f"{XSS}/Intruders", "*.txt") + ["Files"]
 
 
 def test_all_vectors_are_used(corpus: Path) -> None:

@@ -23,17 +23,17 @@ from kehila.harvest.store import ItemStore, Outcome
 from kehila.model import Item
 from pytest_httpserver import HTTPServer
 
-from ..conftest import CORPUS, build, write_files
+from ..conftest import build, corpus_names, write_files
 from ..harvest.conftest import MEDIUM, FeedServer, counts, harvest, write_project
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Parametrisation needs the file names at collection time: the same corpus the fixture gives.
-REAL_WORLD = sorted(
-    p.name
-    for p in (CORPUS / "feeds/rss-parser").glob("*")
-    if p.name != "giantbomb-podcast.rss"  # 1.6 MB, 730 entries: used by the kill test instead
-)
-ENCODING_CASES = sorted(p.name for p in (CORPUS / "feeds/feedparser/encoding").glob("*.xml"))
+REAL_WORLD = [
+    name
+    for name in corpus_names("feeds/rss-parser")
+    if name != "giantbomb-podcast.rss"  # 1.6 MB, 730 entries: used by the kill test instead
+]
+ENCODING_CASES = corpus_names("feeds/feedparser/encoding", "*.xml")
 
 
 def _source(url: str, tmp_path: Path, warnings: list[str] | None = None, **options) -> FeedSource:
