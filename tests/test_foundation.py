@@ -85,20 +85,26 @@ def test_invalid_item_fails_strict_build_and_names_file(demo_project: Path, capl
         "language: en\ntags: []\n---\nsecret body of a broken item\n",
         encoding="utf-8",
     )
-    with caplog.at_level(logging.WARNING), pytest.raises(Abort):
-        build(demo_project, strict=True)
-    assert (
-        "content/stories/2025-12-01-broken.md: field 'status': "
-        "expected one of pending, published, rejected, got 'publised'"
-    ) in caplog.text
+    for strict in (True, False):
+        with caplog.at_level(logging.WARNING), pytest.raises(Abort):
+            build(demo_project, strict=strict)
+        assert (
+            "content/stories/2025-12-01-broken.md:4: field 'status': "
+            "expected one of pending, published, rejected, got 'publised' "
+            "(did you mean 'published'?)"
+        ) in caplog.text
 
 
-def test_invalid_item_is_skipped_with_a_warning(demo_project: Path, caplog) -> None:
+def test_invalid_pending_item_is_skipped_with_a_warning(demo_project: Path, caplog) -> None:
     broken = demo_project / "content" / "stories" / "2025-12-01-broken.md"
-    broken.write_text("---\nid: x:1\nkind: story\ntitle: [oops\n---\nsecret body xyzzy\n", "utf-8")
+    broken.write_text(
+        "---\nid: x:1\nkind: story\nstatus: pending\ntitle: [oops\n---\nsecret body xyzzy\n",
+        "utf-8",
+    )
     with caplog.at_level(logging.WARNING):
         site = build(demo_project, strict=False)
     assert "content/stories/2025-12-01-broken.md: front matter is not valid YAML" in caplog.text
+    assert "(left out: the file says status: pending)" in caplog.text
     assert (site / "stories" / "northwind-clinics-no-shows" / "index.html").is_file()
     for path in site.rglob("*.*"):
         if path.suffix in {".html", ".json", ".xml"}:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 import frontmatter
 import yaml
 
+from .itemfile import parse_front_matter
 from .model import Item, ItemError, read_front_matter
 
 #: Front matter keys that make a Markdown file an item of the content model.
@@ -61,7 +63,33 @@ def classify(text: str, *, path: str) -> Item | None:
     meta, body = read_front_matter(text, path=path)
     if not ITEM_MARKERS & meta.keys():
         return None
-    return Item.from_metadata(meta, body, path=path)
+    try:
+        return Item.from_metadata(meta, body, path=path)
+    except ItemError as exc:
+        raise exc.located(text) from None
+
+
+#: Statuses of items that are plainly not on the hub (a broken file with one only warns).
+UNPUBLISHED = ("pending", "rejected")
+
+
+_STATUS_LINE = re.compile(r"^status:[ \t]*['\"]?([a-z]+)['\"]?[ \t]*$", re.MULTILINE)
+
+
+def declared_status(text: str) -> str | None:
+    """The ``status`` a file's front matter declares, even when its YAML is broken elsewhere.
+
+    ``None`` when there is no such line to be read.
+    """
+    try:
+        meta = parse_front_matter(text)[0]
+    except (yaml.YAMLError, ValueError, TypeError):
+        # The block does not parse: a top-level `status:` line still says it plainly.
+        block = text.split("\n---", 1)[0]
+        found = _STATUS_LINE.findall(block)
+        return found[0] if len(found) == 1 else None
+    status = meta.get("status")
+    return status if isinstance(status, str) else None
 
 
 def build_catalog(

@@ -22,6 +22,7 @@ kehila.model.ItemError: x.md: field 'kind': expected one of story, qa, newslette
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -89,16 +90,61 @@ _VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest", "upstream"})
 class ItemError(ValueError):
     """An item that does not follow the content model.
 
-    The message always has the form ``<path>: field '<name>': <problem>`` (or ``<path>: <problem>``
-    for problems of the whole file), so that a user can go straight to the line to fix.
+    The message has the form ``<path>:<line>: field '<name>': <problem>`` (without ``:<line>``
+    when the field is missing, or when the error was found in data rather than in a file's text,
+    and ``<path>: <problem>`` for problems of the whole file), so that a user can go straight to
+    the line to fix.
     """
 
-    def __init__(self, path: str, problem: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, path: str, problem: str, *, field: str | None = None, line: int | None = None
+    ) -> None:
         self.path = path
         self.field = field
         self.problem = problem
-        where = f"{path}: field '{field}'" if field else path
-        super().__init__(f"{where}: {problem}")
+        self.line = line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {self.detail}")
+
+    @property
+    def detail(self) -> str:
+        """The message without the file and line: ``field '<name>': <problem>``."""
+        return f"field '{self.field}': {self.problem}" if self.field else self.problem
+
+    def located(self, text: str) -> ItemError:
+        """This error with the line of its field in ``text``, the file it was found in."""
+        if self.field is None or self.line is not None:
+            return self
+        line = _field_line(text, self.field)
+        if line is None:
+            return self
+        return ItemError(self.path, self.problem, field=self.field, line=line)
+
+
+def _field_line(text: str, name: str) -> int | None:
+    """The line (from 1) of the front matter field ``name`` (``consent.method``, ``answers[0]``).
+
+    The top-level key's line, or its sub-key's when one is named and written on a line of its own.
+    """
+    lines = text.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    top = re.split(r"[.\[]", name, maxsplit=1)[0]
+    sub = re.fullmatch(r"[^.\[]+\.([^.\[]+)", name)
+    found = None
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() == "---":
+            break
+        if found is None:
+            if re.match(rf"{re.escape(top)}\s*:", line):
+                found = number
+                if sub is None:
+                    return found
+        elif line[:1] not in (" ", "\t", "-", ""):
+            break  # the next top-level key: the sub-key is not on a line of its own
+        elif sub is not None and re.match(rf"\s+{re.escape(sub.group(1))}\s*:", line):
+            return number
+    return found
 
 
 @dataclass(frozen=True)
@@ -269,7 +315,10 @@ class Item:
     def from_text(cls, text: str, *, path: str) -> Item:
         """Parse a Markdown file with YAML front matter into a validated item."""
         meta, body = read_front_matter(text, path=path)
-        return cls.from_metadata(meta, body, path=path)
+        try:
+            return cls.from_metadata(meta, body, path=path)
+        except ItemError as exc:
+            raise exc.located(text) from None
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any], body: str, *, path: str) -> Item:
@@ -557,7 +606,9 @@ class _Validator:
         if value is None:
             return None
         if value not in choices:
-            raise self._error(name, f"expected one of {', '.join(choices)}, got {value!r}")
+            close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self._error(name, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
         return value
 
     def date(self, name: str, *, required: bool = True) -> Any:

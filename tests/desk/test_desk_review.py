@@ -249,8 +249,8 @@ def test_an_edit_that_would_break_a_valid_item_is_refused_with_the_model_message
             path, lambda meta: set_field(meta, "status", "publised"), display=f"content/{QA}"
         )
     assert str(caught.value) == (
-        f"refused, the item would no longer be valid: content/{QA}: field 'status': "
-        "expected one of pending, published, rejected, got 'publised'"
+        f"refused, the item would no longer be valid: content/{QA}:4: field 'status': "
+        "expected one of pending, published, rejected, got 'publised' (did you mean 'published'?)"
     )
     assert path.read_text(encoding="utf-8") == before
 
@@ -321,7 +321,7 @@ def test_an_invalid_item_is_never_approved(kehila, project):
     result = kehila("review", "approve", f"content/{QA}")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: refused, the item is not valid: content/{QA}: field 'answers': "
+        f"Error: refused, the item is not valid: content/{QA}:11: field 'answers': "
         "expected at least one answer with 'accepted: true', got none\n"
     )
     assert path.read_text(encoding="utf-8") == broken

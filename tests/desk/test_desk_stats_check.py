@@ -93,7 +93,7 @@ def test_check_reports_the_model_message_broken_links_and_missing_tag_names(kehi
     result = kehila("check")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "content/stories/2025-05-19-volunteer-fire-brigade.md: field 'consent.method': "
+        "content/stories/2025-05-19-volunteer-fire-brigade.md:14: field 'consent.method': "
         "expected one of form, email, public-post, got 'fax'",
         "content/stories/2025-03-04-northwind-clinics-no-shows.md: link to "
         "'../questions/2025-11-10-pending-webhooks.md': the linked item is not published (pending)",
@@ -140,7 +140,7 @@ def test_check_from_a_hook_runs_the_real_console_script(project):
     done = subprocess.run([script, "check"], cwd=project, capture_output=True, text=True)
     assert done.returncode == 1
     assert (
-        "content/stories/2025-11-02-pending-agency.md: field 'status': expected one of "
+        "content/stories/2025-11-02-pending-agency.md:4: field 'status': expected one of "
         "pending, published, rejected, got 'draft'"
     ) in done.stdout
 

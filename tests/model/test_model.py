@@ -49,51 +49,52 @@ def with_field(text: str, line: str, replacement: str | None) -> str:
         (
             "status:",
             "status: publised",
-            "content/stories/acme.md: field 'status': "
-            "expected one of pending, published, rejected, got 'publised'",
+            "content/stories/acme.md:4: field 'status': "
+            "expected one of pending, published, rejected, got 'publised' "
+            "(did you mean 'published'?)",
         ),
         (
             "kind:",
             "kind: review",
-            "content/stories/acme.md: field 'kind': "
+            "content/stories/acme.md:3: field 'kind': "
             "expected one of story, qa, newsletter, got 'review'",
         ),
         # Bad date
         (
             "date:",
             "date: last tuesday",
-            "content/stories/acme.md: field 'date': "
+            "content/stories/acme.md:6: field 'date': "
             "expected an ISO 8601 date such as 2025-03-14, got 'last tuesday'",
         ),
         (
             "date:",
             "date: 2025-13-45",
-            "content/stories/acme.md: field 'date': "
+            "content/stories/acme.md:6: field 'date': "
             "expected an ISO 8601 date such as 2025-03-14, got '2025-13-45'",
         ),
         # Wrong type
         (
             "tags:",
             "tags: onboarding, api",
-            "content/stories/acme.md: field 'tags': "
+            "content/stories/acme.md:8: field 'tags': "
             "expected a list of text, got 'onboarding, api' (text)",
         ),
         (
             "title:",
             "title: 2025",
-            "content/stories/acme.md: field 'title': expected text, got 2025 (number)",
+            "content/stories/acme.md:5: field 'title': expected text, got 2025 (number)",
         ),
         (
             "language:",
             "language: English",
-            "content/stories/acme.md: field 'language': "
+            "content/stories/acme.md:7: field 'language': "
             "expected a BCP 47 language tag such as en or he, got 'English'",
         ),
         # Nested fields name their full path
         (
             "consent:",
             "consent: {method: phone, date: 2025-03-01}",
-            "content/stories/acme.md: field 'consent.method': "
+            "content/stories/acme.md:11: field 'consent.method': "
             "expected one of form, email, public-post, got 'phone'",
         ),
         # Rules across fields

@@ -34,20 +34,22 @@ TAGS_FILE = TAG_NAMES_FILE
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing to fix, located by file."""
+    """One thing to fix, located by file (and line, where known)."""
 
     path: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
 
 
 def check_content(desk: Desk) -> list[Problem]:
     """Every problem in the content folder: invalid items, broken links, missing tag names."""
-    # The model's message, exactly: "<path>: field '<name>': <problem>".
+    # The model's message, exactly: "<path>:<line>: field '<name>': <problem>".
     problems = [
-        Problem(e.error.path, str(e.error).removeprefix(f"{e.error.path}: "))
+        Problem(e.error.path, e.error.detail, e.error.line)
         for e in desk.entries
         if e.error is not None
     ]

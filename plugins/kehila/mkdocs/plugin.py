@@ -15,13 +15,23 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils.meta import get_data
 
 from .. import jsonld
-from ..content import TAG_NAMES_FILE, TagNames, build_catalog, load_tag_names
+from ..content import (
+    TAG_NAMES_FILE,
+    UNPUBLISHED,
+    Catalog,
+    TagNames,
+    build_catalog,
+    declared_status,
+    iter_markdown,
+    load_tag_names,
+)
 from ..embed import Embed
 from ..feeds import alternate_links, build_feeds
 from ..fileio import atomic_write
 from ..hub import DEFAULT_TITLES, KIND_SECTIONS, Hub, HubError, HubOptions, PageSpec, relative_url
 from ..i18n import N_, gettext
 from ..ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
+from ..model import Item
 from ..sanitize import sanitize_page_html
 from .config import KehilaConfig
 from .hub_search import HubSearch
@@ -63,6 +73,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.templates: dict[str, str | None] = {}
         """Item pages that workers may write: the template each names in its front matter."""
         self.written = _Written()
+        self._parsed: dict[str, tuple[str, Any]] | None = None
+        """Files parsed in on_pre_build (path -> text and result), reused by on_files."""
+        self._checked: dict[str, str] = {}
+        """The item files checked in on_pre_build (path -> text)."""
+        self._last_good: dict[str, Item] = {}
+        """Under ``mkdocs serve``: every item of the last build, by path."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -92,6 +108,22 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         )
         return config
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Refuse to build when an item file is broken, before MkDocs empties the site folder.
+
+        Run this early, so that under ``mkdocs serve`` the last good site stays served while the
+        error shows. The files are parsed once: :meth:`on_files` reuses what is read here.
+        """
+        self._checked, self._parsed = {}, None
+        if not self.config.enabled:
+            return
+        cache = self.rebuilds.catalog_cache()
+        self._parsed = cache if cache is not None else {}
+        documents = dict(iter_markdown(Path(config.docs_dir), label=_display_dir(config)))
+        catalog = build_catalog(documents.items(), cache=self._parsed)
+        self._report_broken_items(catalog, documents, keep_last_good=self.is_serve)
+        self._checked = documents
+
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
     # they are ordinary pages to us, but must be seen so that none of them is mistaken for an item.
     @event_priority(-50)
@@ -105,7 +137,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if options is not None:
             # Started now, the workers are ready when the pages are (on_nav).
             self.renderer.start(config, workers=self.config.workers, documents=len(documents))
-        catalog = build_catalog(documents, cache=self.rebuilds.catalog_cache())
+        catalog = build_catalog(documents, cache=self._parsed)
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
         for file in list(files):
@@ -113,9 +145,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 files.remove(file)
         if not self.config.enabled:
             return files
-        for error in catalog.errors:
-            # A warning, so that `mkdocs build --strict` fails and a plain build skips the item.
-            log.warning(str(error))
+        # Files on disk were checked in on_pre_build; pages other plugins generate are seen here.
+        unchecked = {path: text for path, text in documents if self._checked.get(path) != text}
+        catalog_unchecked = Catalog(errors=[e for e in catalog.errors if e.path in unchecked])
+        self._report_broken_items(catalog_unchecked, unchecked)
+        if self.is_serve:
+            self._last_good = {str(item.path): item for item in catalog.items}
 
         assert options is not None
         self.hub = hub = self.rebuilds.hub(catalog, options)
@@ -313,6 +348,45 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def on_shutdown(self) -> None:
         self.written.remove()
         self.renderer.close()
+
+    def _report_broken_items(
+        self, catalog: Catalog, texts: dict[str, str], *, keep_last_good: bool = False
+    ) -> None:
+        """Fail the build for an item file the model rejects, unless it is plainly unpublished.
+
+        A broken file is left out of the site, so a typo in a published story (``status:
+        publised``, a YAML slip) would take its page down, and the ledger would show "This item
+        was removed": that must stop the build, strict or not (under ``mkdocs serve`` the last
+        good site stays up, and the error is shown). A file that plainly says ``status: pending``
+        or ``status: rejected`` was not going to be published: a warning, so ``--strict`` fails.
+
+        With ``keep_last_good`` (``mkdocs serve``, whose server would stall every request after a
+        failed rebuild), items that were fine in the previous build keep that version: the error
+        is shown and the site served stays the last good one for them.
+        """
+        broken = []
+        for error in catalog.errors:
+            status = declared_status(texts.get(error.path, ""))
+            if status in UNPUBLISHED:
+                log.warning(f"{error} (left out: the file says status: {status})")
+            else:
+                broken.append(error)
+        if not broken:
+            return
+        files = "1 item file" if len(broken) == 1 else f"{len(broken)} item files"
+        message = (
+            f"{files} cannot be read, so their pages would disappear from the hub; fix them "
+            "(or set 'status: pending' to take one down on purpose):\n"
+            + "\n".join(f"  {error}" for error in broken)
+        )
+        cache = self._parsed
+        if keep_last_good and cache is not None and all(e.path in self._last_good for e in broken):
+            log.error(f"{message}\nServing the last good version until they are fixed.")
+            for error in broken:
+                # The catalog reads this file's text as its last good item.
+                cache[error.path] = (texts[error.path], self._last_good[error.path])
+            return
+        raise PluginError(message)
 
     def _add_ledger_pages(self, files: Files, config: MkDocsConfig) -> None:
         """Old URLs of items: a redirect to the new URL, or a "removed" page (never a 404)."""
