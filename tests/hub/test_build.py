@@ -154,14 +154,22 @@ def test_story_without_consent_fails_strict_build_naming_the_file(
     ) in caplog.text
 
 
-def test_story_without_consent_is_skipped_with_a_warning(demo_project: Path, caplog) -> None:
+def test_published_story_without_consent_fails_the_build(demo_project: Path, caplog) -> None:
     write_files(demo_project / "content", {"stories/no-consent.md": NO_CONSENT})
-    with caplog.at_level(logging.WARNING):
-        site = build(demo_project, strict=False)
+    with caplog.at_level(logging.WARNING), pytest.raises(Abort):
+        build(demo_project, strict=False)
     assert "content/stories/no-consent.md: field 'consent'" in caplog.text
+    site = demo_project / "site"
     assert not (site / "stories" / "unconsented").exists()
     for path, text in site_texts(site):
         assert "Unconsented-marker-9Z" not in text, path
+
+
+def test_a_pending_story_without_consent_stays_off_the_site(demo_project: Path) -> None:
+    pending = NO_CONSENT.replace("status: published", "status: pending")
+    write_files(demo_project / "content", {"stories/no-consent.md": pending})
+    site = build(demo_project, strict=False)
+    assert "Unconsented-marker-9Z" not in "".join(text for _, text in site_texts(site))
 
 
 # -- only published, everywhere -------------------------------------------------------------------
