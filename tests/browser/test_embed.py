@@ -19,7 +19,7 @@ from kehila.content import load_catalog
 from kehila.embed import embeddable
 from kehila.hub import tag_slug
 
-from ..conftest import ROOT, screenshot
+from ..conftest import ARTIFACTS, ROOT, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -260,6 +260,11 @@ def test_walls_fit_a_narrow_screen(browser, host_url: str) -> None:
             outer = page.locator(f"{selector} iframe").evaluate("f => f.clientHeight")
             assert abs(content - outer) <= 1
         screenshot(page, "embed-host-narrow")
+        # A full-page capture may leave a frame below the first screen unpainted: the second
+        # wall on its own, scrolled into view.
+        page.locator("#tagged iframe").scroll_into_view_if_needed()
+        _frame(page, "#tagged").locator("figure.quote").first.wait_for()
+        page.locator("#tagged").screenshot(path=ARTIFACTS / "embed-host-narrow-tagged.png")
     finally:
         context.close()
 
