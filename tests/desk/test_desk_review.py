@@ -345,3 +345,23 @@ def test_control_characters_in_harvested_text_never_reach_the_terminal(kehila, p
         out = kehila(*args).stdout
         assert "Brightline]0;pwned Agency" in out
         assert "\x1b" not in out and "\x07" not in out
+
+
+def test_published_stories_without_a_quote_are_flagged_not_on_the_wall(kehila, project):
+    path = project / "content" / PUBLISHED
+    text = path.read_text(encoding="utf-8")
+    quote = next(line for line in text.splitlines() if line.startswith("quote:"))
+    path.write_text(text.replace(quote + "\n", ""), encoding="utf-8")
+    listed = kehila("review").stdout.splitlines()
+    assert listed[-1] == (
+        "1 published story not on the wall (no quote): `kehila review --flag wall` lists them, "
+        "`kehila review edit ID --quote TEXT` adds one."
+    )
+    (entry,) = queue(kehila, "--flag", "wall")
+    assert (entry["path"], entry["status"], entry["flags"]) == (
+        f"content/{PUBLISHED}", "published", ["wall"]
+    )  # fmt: skip
+    assert "[not on the wall]" in kehila("review", "--flag", "wall").stdout
+    assert kehila("review", "edit", entry["id"], "--quote", "Back on the wall.").exit_code == 0
+    assert queue(kehila, "--flag", "wall") == []
+    assert "not on the wall" not in kehila("review").stdout

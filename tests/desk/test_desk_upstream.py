@@ -59,7 +59,7 @@ def test_flag_upstream_lists_items_of_every_status(kehila, published):
     ]
     table = kehila("review", "--flag", "upstream").stdout
     assert "published" in table
-    assert table.splitlines()[-1].startswith("1 item changed upstream (every status)")
+    assert table.splitlines()[-1].startswith("1 item of any status (flags: 1 upstream)")
     # The plain queue still lists pending items only.
     assert "feed:blog:42" not in kehila("review", "--json").stdout
 

@@ -20,7 +20,7 @@ from ..terminal import clean, make_console, shown
 from . import actions
 from .checks import TAGS_FILE, check_content
 from .duplicates import DEFAULT_THRESHOLD
-from .queue import FLAGS, Desk, DeskError, Entry, source_name
+from .queue import ANY_STATUS_FLAGS, FLAGS, Desk, DeskError, Entry, source_name
 from .render import item_panel, queue_table
 from .stats import compute_stats
 from .tags import tag_report, write_stubs
@@ -133,6 +133,9 @@ def review(
       disclosure?       a story without `disclosure` (needed before publishing)
       upstream changed  the source changed after an editor edited the file
       duplicate?        same author and near-identical text as another item
+      not on the wall   a story without a pull quote (the wall shows quotes)
+
+    With --flag upstream or --flag wall, items of every status are listed.
 
     Without a sub-command, lists the queue; with -i, steps through it: a approves, r rejects
     (asks for a reason), s skips, e opens the file in $EDITOR, q quits.
@@ -142,8 +145,9 @@ def review(
     if ctx.invoked_subcommand is not None:
         return
     desk = _desk(ctx, content_dir)
-    # Upstream changes concern reviewed items most: with that flag, every status is listed.
-    candidates = desk.queue() if "upstream" not in flags else desk.newest_first(desk.items)
+    # Upstream changes and quotes concern published items most: then every status is listed.
+    any_status = bool(ANY_STATUS_FLAGS & set(flags))
+    candidates = desk.newest_first(desk.items) if any_status else desk.queue()
     items = [
         item
         for item in candidates
@@ -188,14 +192,14 @@ def review(
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     if items:
-        console.print(queue_table(desk, items, status="upstream" in flags))
+        console.print(queue_table(desk, items, status=any_status))
     flagged = {flag: sum(1 for i in items if flag in desk.flags(i)) for flag in FLAGS}
     details = ", ".join(f"{n} {flag}" for flag, n in flagged.items() if n)
-    if "upstream" in flags:
+    if any_status:
         console.print(
-            f"{_plural(len(items), 'item')} changed upstream (every status)"
+            f"{_plural(len(items), 'item')} of any status"
             + (f" (flags: {details})" if details else "")
-            + "; `kehila review show ID` shows what changed."
+            + "; `kehila review show ID` shows one."
         )
         return
     pending = len(desk.queue())
@@ -205,6 +209,17 @@ def review(
         + (f" (flags: {details})" if details else "")
         + "."
     )
+    # Published stories without a quote are invisible on the wall: say so under the queue.
+    off_wall = [i for i in desk.items if i.is_public and "wall" in desk.flags(i)]
+    if off_wall:
+        console.print(
+            shown(
+                f"{_plural(len(off_wall), 'published story', 'published stories')} not on the "
+                "wall (no quote): `kehila review --flag wall` lists them, "
+                "`kehila review edit ID --quote TEXT` adds one.",
+                "blue",
+            )
+        )
 
 
 @review.command()
@@ -621,8 +636,8 @@ def check(ctx: click.Context, content_dir: Path) -> None:
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def register(group: click.Group) -> None:

@@ -28,7 +28,11 @@ FLAGS = {
     "upstream": "changed upstream since the last edit (harvest kept the editor's version)",
     "duplicate": "possible duplicate of another item (same author, near-identical text)",
     "undated": "no date of its own upstream: dated from the feed, the server or the harvest",
+    "wall": "a story without a pull quote: it never appears on the wall",
 }
+
+#: Flags that concern published items most: with one of them, `kehila review` lists every status.
+ANY_STATUS_FLAGS = frozenset({"upstream", "wall"})
 
 
 @dataclass
@@ -141,6 +145,8 @@ class Desk:
             flags.append("duplicate")
         if item.source is not None and item.source.extra.get("undated"):
             flags.append("undated")
+        if item.kind == "story" and not (item.quote or "").strip():
+            flags.append("wall")
         return flags
 
     def queue(self) -> list[Item]:

@@ -24,6 +24,7 @@ FLAG_LABELS = {
     "upstream": ("upstream changed", "magenta"),
     "duplicate": ("duplicate?", "cyan"),
     "undated": ("undated", "yellow"),
+    "wall": ("not on the wall", "blue"),
 }
 
 
