@@ -290,9 +290,9 @@ class _Feed:
         fg.description(self.description)
         fg.language(self.language)
         fg.generator("Kehila")
-        if self.items:
-            fg.updated(self.items[0].date)
-            fg.lastBuildDate(self.items[0].date)
+        # Never the clock (feedgen's default): the same content gives the same feed.
+        fg.updated(self.updated)
+        fg.lastBuildDate(self.updated)
         for item in self.items:
             url = self.item_url(item)
             entry = fg.add_entry(order="append")

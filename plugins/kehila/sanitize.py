@@ -2,7 +2,7 @@
 
 Harvested text is sanitised before it reaches ``content/`` (``kehila.harvest.sanitize``), but
 Markdown can still turn text into markup (entities, links); cleaning the page's HTML after
-conversion makes that impossible. Used by the plugin and by the page workers (``page_worker.py``).
+conversion makes that impossible. Used by the MkDocs plugin on every harvested page.
 """
 
 from __future__ import annotations

@@ -37,9 +37,9 @@ def test_defaults_are_valid() -> None:
             "Expected a whole number of at least 1 but received: True",
         ),
         (
-            {"workers": -1},
-            "workers",
-            "Expected a whole number of at least 0 but received: -1",
+            {"cache": "yes"},
+            "cache",
+            "Expected type: <class 'bool'> but received: <class 'str'>",
         ),
         (
             {"home_latest": "five"},
@@ -142,3 +142,18 @@ def test_two_pages_at_one_path_is_a_clear_error(demo_project: Path, caplog) -> N
     with caplog.at_level(logging.ERROR), pytest.raises(Abort):
         build(demo_project)
     assert "Two generated pages would be written to 'tags/index.md'" in caplog.text
+
+
+def test_the_old_workers_option_is_a_warning_that_says_what_to_do() -> None:
+    config = KehilaConfig()
+    config.load_dict({"workers": 2})
+    errors, warnings = config.validate()
+    assert errors == []
+    assert warnings == [
+        (
+            "workers",
+            "The kehila plugin's option 'workers' is no longer used: item pages are rendered "
+            "once and then kept in Kehila's build cache (option 'cache'). Remove it from "
+            "mkdocs.yml.",
+        )
+    ]

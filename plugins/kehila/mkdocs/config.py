@@ -225,7 +225,13 @@ class KehilaConfig(base.Config):
     # docs/search-and-scale.md); for small hubs, list Material's `search` plugin instead.
     search = c.Type(bool, default=True)
 
-    # Building: worker processes that convert and write item pages on the other cores while
-    # MkDocs works through its pages (see render.py). Unset: one fewer than the CPUs (at most 4)
-    # for hubs of 200 item pages or more; 0: every page in MkDocs' own process.
-    workers = c.Optional(WholeNumber(minimum=0))
+    # Building: finished pages kept in `.cache/kehila/` beside mkdocs.yml and reused while nothing
+    # they depend on changed (see kehila/cache.py and mkdocs/page_cache.py).
+    cache = c.Type(bool, default=True)
+    workers = c.Deprecated(
+        message=(
+            "The kehila plugin's option '{}' is no longer used: item pages are rendered once and "
+            "then kept in Kehila's build cache (option 'cache'). Remove it from mkdocs.yml."
+        ),
+        option_type=c.Optional(WholeNumber(minimum=0)),
+    )

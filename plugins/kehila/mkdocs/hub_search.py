@@ -111,11 +111,15 @@ class HubSearch:
 
     def on_page_content(self, html: str, page: Page, item: Item | None) -> None:
         """Index the rendered page of a public item (any other page is ignored)."""
+        self.add(page.file.src_uri, page.url, html, item)
+
+    def add(self, src_uri: str, url: str, html: str, item: Item | None) -> None:
+        """Index a public item's page from its HTML content (any other page is ignored)."""
         if not self.enabled or self.index is None or item is None or not item.is_public:
             return
         self.index.add(
-            key=page.file.src_uri,
-            url=page.url,
+            key=src_uri,
+            url=url,
             title=item.title,
             kind=item.kind,
             tags=item.tags,

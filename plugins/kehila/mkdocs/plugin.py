@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import logging
+import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import ChoiceLoader, DictLoader, Environment
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -35,11 +34,11 @@ from ..model import Item
 from ..sanitize import sanitize_page_html
 from .config import KehilaConfig
 from .hub_search import HubSearch
-from .page_worker import Output, finish_output
+from .page_cache import CachedPages, environment_date, lastmod, site_digest
 from .rebuild import Rebuilds
-from .workers import TEMPLATES, HubPage, PageRenderer, others_in_page_events
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
@@ -64,21 +63,24 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.is_serve = False
         self.hub: Hub | None = None
         self.pages_by_uri: dict[str, PageSpec] = {}
+        self.cacheable: set[str] = set()
+        """Generated pages that may come from the build cache (never in the nav, not drafts)."""
+        self.extras: dict[str, tuple[str, str]] = {}
+        """A generated page's ``<head>`` extras and sitemap date, by source path."""
         self.ledger: Ledger | None = None
         self.search = HubSearch()
         self.rebuilds = Rebuilds()
-        self.renderer = PageRenderer()
+        self.cached = CachedPages()
         self.dirty = False
-        self.nav: Navigation | None = None
-        self.templates: dict[str, str | None] = {}
-        """Item pages that workers may write: the template each names in its front matter."""
-        self.written = _Written()
         self._parsed: dict[str, tuple[str, Any]] | None = None
         """Files parsed in on_pre_build (path -> text and result), reused by on_files."""
         self._checked: dict[str, str] = {}
         """The item files checked in on_pre_build (path -> text)."""
         self._last_good: dict[str, Item] = {}
         """Under ``mkdocs serve``: every item of the last build, by path."""
+        self.files: Files | None = None
+        self.newest: dt.datetime | None = None
+        """The newest date of the published items of this build."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -134,9 +136,6 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         ]
         preview = self.is_serve and self.config.preview_pending
         options = self._hub_options(config) if self.config.enabled else None
-        if options is not None:
-            # Started now, the workers are ready when the pages are (on_nav).
-            self.renderer.start(config, workers=self.config.workers, documents=len(documents))
         catalog = build_catalog(documents, cache=self._parsed)
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
@@ -154,7 +153,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
         assert options is not None
         self.hub = hub = self.rebuilds.hub(catalog, options)
-        self.pages_by_uri = {}
+        self.pages_by_uri, self.cacheable, self.extras = {}, set(), {}
+        self.newest = max((item.date for item in hub.public_items()), default=None)
+        in_nav = _nav_paths(config.nav)
         try:
             specs = hub.pages(preview_pending=preview)
         except HubError as exc:
@@ -173,13 +174,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if spec.item is None and spec.view in NAV_VIEWS and not spec.noindex:
                 # Section pages may be listed in mkdocs.yml's nav; items never are.
                 inclusion = InclusionLevel.UNDEFINED
-            file = File.generated(config, spec.src_uri, content=spec.source, inclusion=inclusion)
-            files.append(file)
-            if inclusion is not InclusionLevel.UNDEFINED:
-                # Never in the nav, so MkDocs would give it a plain Page; this one may arrive
-                # converted by a worker (see render.py).
-                HubPage(file, config, self.renderer)
+            files.append(
+                File.generated(config, spec.src_uri, content=spec.source, inclusion=inclusion)
+            )
             self.pages_by_uri[spec.src_uri] = spec
+            if inclusion is InclusionLevel.NOT_IN_NAV and spec.src_uri not in in_nav:
+                self.cacheable.add(spec.src_uri)
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
         published = {u for u, s in self.pages_by_uri.items() if s.item is not None and not s.draft}
@@ -187,32 +187,72 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.rebuilds.skip_unchanged(files, self.pages_by_uri, config)
         return files
 
-    # Run last, when the files are final: the workers resolve links against them.
+    # Run last, when the files are final (and other plugins have seen them): the pages taken
+    # from the cache leave them now, and the pages MkDocs renders link only to pages it knows.
     @event_priority(-100)
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
-        self.nav = nav
-        if not self.config.enabled:
+        self.files = files
+        use = self.config.enabled and self.config.cache and not self.dirty
+        if not self.cached.start(config, enabled=use, owner=self) or self.hub is None:
             return
-        pages = [
-            (file, spec.fragments, spec.harvested)
-            for file in files.documentation_pages()
-            if isinstance(file.page, HubPage)
-            and (spec := self.pages_by_uri.get(file.src_uri)) is not None
-            # Under --dirty, MkDocs only converts the pages that changed.
-            and (not self.dirty or file.is_modified())
-        ]
-        self.renderer.convert_ahead(pages, files, config)
+        self.extras = {uri: self._extras(self.pages_by_uri[uri], config) for uri in self.cacheable}
+        site = site_digest(config, parts=self._site_parts(files), docs_dir=Path(config.docs_dir))
+        taken = self.cached.take(
+            files,
+            config,
+            self.pages_by_uri,
+            cacheable=self.cacheable,
+            site=site,
+            extras=self.extras,
+            index=self._index_cached,
+        )
+        log.debug(f"{taken} pages taken from Kehila's cache")
+
+    def _site_parts(self, files: Files) -> list[str]:
+        """What every generated page shows of the rest of the site: the published items and
+        their URLs, and the pages that shape the nav (their paths, URLs and titles)."""
+        assert self.hub is not None
+        parts = []
+        for uri, spec in sorted(self.pages_by_uri.items()):
+            if spec.item is not None and not spec.draft:
+                parts.append(f"item {uri} {self.hub.url_of(uri)}")
+        for file in files.documentation_pages(inclusion=_any_inclusion):
+            if file.src_uri in self.cacheable:
+                continue
+            spec = self.pages_by_uri.get(file.src_uri)
+            text = spec.title if spec is not None else file.content_string
+            parts.append(f"page {file.src_uri} {file.url} {file.inclusion.name}\n{text}")
+        return parts
+
+    def _index_cached(self, src_uri: str, html: str, file: File) -> None:
+        """A page taken from the cache goes into the search index as if MkDocs rendered it."""
+        spec = self.pages_by_uri[src_uri]
+        if spec.item is not None and not spec.draft:
+            self.search.add(src_uri, file.url, html, spec.item)
+
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> None:
+        self.cached.on_pre_page(page)
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> None:
+        # The sitemap dates a page by its content, not by the day of the build.
+        if page.file.src_uri in self.pages_by_uri:
+            when = self._extras(self.pages_by_uri[page.file.src_uri], config)[1]
+            if when:
+                page.update_date = when
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
-        prepared = page.prepared_html if isinstance(page, HubPage) else None
-        if spec is not None and spec.fragments and prepared is None:
+        if spec is not None and spec.fragments:
             html = self._finish(html, spec, page, config, files)
-        self.search.on_page_content(html, page, spec.item if spec and not spec.draft else None)
-        if spec is None or not spec.harvested or html is prepared:
-            # A worker finished (and sanitised) the page, and no other plugin changed it since.
+        indexed = spec.item if spec is not None and not spec.draft else None
+        self.search.on_page_content(html, page, indexed)
+        searched = indexed is not None and indexed.is_public and self.search.enabled
+        self.cached.on_page_content(page, html if searched else None)
+        if spec is None or not spec.harvested:
             return html
         # Harvested text was sanitised before it reached content/, but Markdown can still turn
         # text into markup (entities, links). Cleaning the rendered HTML makes that impossible.
@@ -234,22 +274,16 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
     def on_page_context(
         self, context: dict[str, Any], /, *, page: Page, config: MkDocsConfig, nav: Navigation
-    ) -> dict[str, Any] | None:
-        if page.file.src_uri not in self.templates:
-            return None
-        template = self.templates[page.file.src_uri] or "main.html"
-        # A page that a worker wrote renders to nothing here, and MkDocs writes no file for it.
-        if self.renderer.written(page.file.src_uri):
-            self.written.add(page.file.src_uri)
-            template = "kehila/written.html"
-        context["kehila_template"] = template
-        return context
+    ) -> None:
+        self.cached.on_pre_page(page)
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         spec = self.pages_by_uri.get(page.file.src_uri)
-        if spec is None or page.file.src_uri in self.written:
-            return None
-        return finish_output(output, _language(spec), self._head_extras(spec, config))
+        if spec is not None:
+            head, _ = self._extras(spec, config)
+            output = finish_output(output, _language(spec), head)
+        self.cached.on_post_page(output, page, config)
+        return output if spec is not None else None
 
     def on_template_context(
         self, context: dict[str, Any], /, *, template_name: str, config: MkDocsConfig
@@ -266,72 +300,13 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return context
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
+        self.cached.on_env()
         self.search.on_env(config)
-        self._write_ahead(env, config, files)
-
-    def _write_ahead(self, env: Environment, config: MkDocsConfig, files: Files) -> None:
-        """Hand the item pages to the workers to write (see ``PageRenderer.write_ahead``)."""
-        self.written.remove()
-        self.templates, self.written = {}, _Written()
-        if not self.config.enabled or self.dirty or self.nav is None:
-            return
-        if others := others_in_page_events(config, self):
-            log.debug(f"MkDocs writes the item pages itself, as these take part: {others}")
-            return
-        # Drafts shown by `serve` are left to MkDocs, which marks them as drafts, and so is a
-        # page that mkdocs.yml lists in the nav after all (the nav shows where it is).
-        in_nav = {page.file.src_uri for page in self.nav.pages}
-        pages = [
-            file.page
-            for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
-            if isinstance(file.page, HubPage)
-            and file.page.content is not None
-            and file.src_uri in self.pages_by_uri
-            and file.src_uri not in in_nav
-        ]
-        self.templates = {page.file.src_uri: page.meta.get("template") for page in pages}
-        output = functools.partial(self._output, config=config)
-        if not self.renderer.write_ahead(
-            pages, output, self.nav, config, files, serve=self.is_serve
-        ):
-            self.templates = {}
-            return
-        # MkDocs picks a page's template before on_page_context, where the plugin learns
-        # whether a worker wrote the page: the template it picks now decides then.
-        for page in pages:
-            page.meta["template"] = "kehila/page.html"
-        assert env.loader is not None
-        env.loader = ChoiceLoader([DictLoader(TEMPLATES), env.loader])
-        self.written.install()
-
-    def _original_meta(self, page: Page) -> dict[str, Any]:
-        """The page's front matter as it was before the plugin named its own template."""
-        meta = dict(page.meta)
-        template = self.templates[page.file.src_uri]
-        if template is None:
-            meta.pop("template", None)
-        else:
-            meta["template"] = template
-        return meta
-
-    def _output(self, page: Page, *, config: MkDocsConfig) -> Output:
-        """What a worker needs to write ``page`` (see ``PageRenderer.write_ahead``)."""
-        spec = self.pages_by_uri[page.file.src_uri]
-        return Output(
-            src_uri=page.file.src_uri,
-            markdown=page.markdown,
-            meta=self._original_meta(page),
-            content=page.content,
-            toc=page.toc,
-            title=page._title_from_render,
-            update_date=page.update_date,
-            language=_language(spec),
-            head=self._head_extras(spec, config),
-        )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self.written.remove()
-        self.renderer.close(wait=True)
+        if self.files is not None:
+            self.cached.finish(config, self.files)
+        self.files, self.extras = None, {}
         self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
@@ -342,12 +317,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             atomic_write(path, text)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self.written.remove()
-        self.renderer.close()
+        self.cached.close()
+        self.files, self.extras = None, {}
 
     def on_shutdown(self) -> None:
-        self.written.remove()
-        self.renderer.close()
+        self.cached.close()
 
     def _report_broken_items(
         self, catalog: Catalog, texts: dict[str, str], *, keep_last_good: bool = False
@@ -424,6 +398,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 )
             )
             self.pages_by_uri[spec.src_uri] = spec
+            self.cacheable.add(spec.src_uri)
         self.ledger = plan.ledger
 
     def _add_feeds_and_assets(self, files: Files, config: MkDocsConfig) -> None:
@@ -432,14 +407,33 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             files.append(File.generated(config, uri, abs_src_path=source))
         if self.hub is None:
             return
-        site_url = config.site_url or "/"
+        site_url, undated = config.site_url or "/", environment_date()
         generated = []
         if self.config.feeds:
-            generated += build_feeds(self.hub, site_url, config.site_name)
+            generated += build_feeds(self.hub, site_url, config.site_name, undated=undated)
         if self.hub.has_embed():
             generated += Embed(self.hub, site_url).files()
         for file in generated:
             files.append(File.generated(config, file.path, content=file.text))
+
+    def _extras(self, spec: PageSpec, config: MkDocsConfig) -> tuple[str, str]:
+        """A generated page's ``<head>`` extras and its sitemap date (made once per build)."""
+        known = self.extras.get(spec.src_uri)
+        if known is None:
+            known = self.extras[spec.src_uri] = (
+                self._head_extras(spec, config),
+                self._lastmod(spec) or "",
+            )
+        return known
+
+    def _lastmod(self, spec: PageSpec) -> str | None:
+        """The date of what a page shows: an item's newest date; for the hub's other pages,
+        the newest published item's (``None``: no item; MkDocs dates it)."""
+        assert self.hub is not None
+        if spec.item is not None:
+            dates = [spec.item.date] + [a.date for a in spec.item.answers if a.date]
+            return lastmod(max(dates))
+        return lastmod(self.newest)
 
     def _head_extras(self, spec: PageSpec, config: MkDocsConfig) -> str:
         """JSON-LD, feed links and robots hints for a generated page's <head>."""
@@ -485,32 +479,43 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return names
 
 
-class _Written:
-    """The item pages that workers wrote. MkDocs writes no file for them and logs that each
-    "Generated empty output": not so, so while they are being written, that message is
-    dropped from MkDocs' log for these pages (and only these)."""
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+#: Material's article: the page's title and content, without the site's header, nav and footer.
+_ARTICLE_TAG = '<article class="md-content__inner md-typeset">'
 
-    LOGGER = "mkdocs.commands.build"
 
-    def __init__(self) -> None:
-        self._uris: set[str] = set()
-        self._messages: set[str] = set()
+def finish_output(output: str, language: tuple[str, str] | None, head: str) -> str:
+    """A generated page as the theme wrote it, finished: an item's language and direction on
+    its article, and ``head`` (JSON-LD, feed links, robots hints) at the end of ``<head>``.
 
-    def add(self, src_uri: str) -> None:
-        self._uris.add(src_uri)
-        self._messages.add(f"Page skipped: '{src_uri}'. Generated empty output.")
+    The item's language is set on Material's article, title included, so that the site's own
+    words around it (header, navigation, search) keep the site's language and direction. A
+    theme without that article gets them on ``<html>``.
+    """
+    if language is not None:
+        lang, direction = language
+        article = f'<article class="md-content__inner md-typeset" lang="{lang}" dir="{direction}">'
+        if _ARTICLE_TAG in output:
+            output = output.replace(_ARTICLE_TAG, article, 1)
+        else:
+            tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
+            output = _HTML_TAG.sub(tag, output, count=1)
+    return output.replace("</head>", head + "\n</head>", 1)
 
-    def __contains__(self, src_uri: object) -> bool:
-        return src_uri in self._uris
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() not in self._messages
+def _nav_paths(nav: object) -> set[str]:
+    """The Markdown files that mkdocs.yml's ``nav`` lists."""
+    if isinstance(nav, str):
+        return {nav} if nav.endswith(".md") else set()
+    if isinstance(nav, dict):
+        return set().union(*(_nav_paths(v) for v in nav.values()))
+    if isinstance(nav, list):
+        return set().union(*(_nav_paths(v) for v in nav))
+    return set()
 
-    def install(self) -> None:
-        logging.getLogger(self.LOGGER).addFilter(self)
 
-    def remove(self) -> None:
-        logging.getLogger(self.LOGGER).removeFilter(self)
+def _any_inclusion(level: InclusionLevel) -> bool:
+    return True
 
 
 def _language(spec: PageSpec) -> tuple[str, str] | None:

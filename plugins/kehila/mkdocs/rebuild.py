@@ -1,4 +1,4 @@
-"""Fast rebuilds for editors: under ``mkdocs serve --dirty`` only what changed is done again.
+"""Fast rebuilds for editors: under ``mkdocs serve`` only what changed is done again.
 
 A hub of 10,000 items takes minutes to build; an editor who fixes a typo should see it in seconds.
 Between rebuilds of one ``serve`` session this keeps:
@@ -11,7 +11,8 @@ Between rebuilds of one ``serve`` session this keeps:
   converts nor writes it again. Pages that list a changed item (indexes, tags, home) do change,
   and are rebuilt.
 
-A plain ``mkdocs build`` and ``mkdocs serve`` without ``--dirty`` never use any of it.
+The first two serve every ``serve``; the last only ``serve --dirty``. A plain ``mkdocs build``
+never uses any of it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ class Rebuilds:
     """What one ``serve --dirty`` session remembers between rebuilds."""
 
     def __init__(self) -> None:
+        self.serve = False
+        """Any ``serve``: items are parsed and pages made from templates only when they changed
+        (the build cache then skips MkDocs' work for unchanged pages)."""
         self.active = False
+        """``serve --dirty``: unchanged pages are also marked unmodified for MkDocs."""
         self.parsed: dict[str, tuple[str, Item | ItemError | None]] = {}
         self.rendered: dict[tuple, tuple[object, Rendered]] = {}
         self.env: Environment | None = None
@@ -46,15 +51,16 @@ class Rebuilds:
         self._hub: _MemoHub | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.active = command == "serve" and dirty
+        self.serve = command == "serve"
+        self.active = self.serve and dirty
 
     def catalog_cache(self) -> dict[str, tuple[str, Item | ItemError | None]] | None:
         """The cache for :func:`~kehila.content.build_catalog` (``None``: parse everything)."""
-        return self.parsed if self.active else None
+        return self.parsed if self.serve else None
 
     def hub(self, catalog: Catalog, options: HubOptions) -> Hub:
         """A hub that reuses item pages of the previous rebuild while the options are the same."""
-        if not self.active:
+        if not self.serve:
             return Hub(catalog, options)
         if options != self.options:
             self.rendered = {}
@@ -65,13 +71,13 @@ class Rebuilds:
 
     def skip_unchanged(self, files: Files, pages: dict[str, PageSpec], config: MkDocsConfig) -> int:
         """Mark generated pages whose Markdown did not change as unmodified; return how many."""
-        if not self.active:
-            return 0
         if self._hub is not None:
             # Forget pages of items that changed or went away.
             used = self._hub.used
             self.rendered = {k: v for k, v in self.rendered.items() if k in used}
             self._hub = None
+        if not self.active:
+            return 0
         # A changed mkdocs.yml (theme, nav, options) changes every page: rebuild them all.
         stamp = os.path.getmtime(config.config_file_path) if config.config_file_path else None
         previous = self.markdown if stamp == self.stamp else {}

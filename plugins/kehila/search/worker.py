@@ -62,10 +62,10 @@ class LocalIndex:
 class WorkerIndex:
     """The index in a child process, fed through a pipe.
 
-    The worker runs at a lower priority than the build: the machine's cores go to MkDocs and
-    the page workers (``kehila/mkdocs/workers.py``) first, and the indexer takes what is left;
-    it writes the index from ``on_env`` on. A thread sends the pages, so the build never waits
-    for the indexer to take one (pages wait in memory instead).
+    The worker runs at a lower priority than the build: the machine's cores go to MkDocs
+    first, and the indexer takes what is left; it writes the index from ``on_env`` on. A
+    thread sends the pages, so the build never waits for the indexer to take one (pages wait
+    in memory instead).
     """
 
     def __init__(self) -> None:

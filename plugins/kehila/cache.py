@@ -1,0 +1,191 @@
+"""Kehila's build cache: finished pages kept between builds, by a key of all they depend on.
+
+The cache lives in ``.cache/kehila/`` beside ``mkdocs.yml`` and keeps one file per page, named
+by the page's key (a hash the MkDocs adapter computes from everything the page depends on). A
+file holds the page's output and what else a build takes from a rendered page (its sitemap entry
+and the HTML the search index reads), behind a header that repeats the key and a checksum. An
+entry that cannot be read, belongs to another key or fails its checksum is ignored (and removed):
+the page is rendered again. Nothing here knows MkDocs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fileio import atomic_write
+
+log = logging.getLogger("mkdocs.plugins.kehila")
+
+#: The first line of every entry: a file without it is not ours (or from an older format).
+MAGIC = b"kehila-page-cache 1\n"
+GITIGNORE = "# Kehila's build cache (safe to delete): never committed.\n*\n"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A finished page as the build wrote it."""
+
+    dest_uri: str
+    """Where the page goes in the site (``stories/a-slug/index.html``)."""
+    output: bytes
+    """The page as written (the theme's template filled in)."""
+    sitemap: str
+    """The page's ``<url>`` entry in ``sitemap.xml``, as the theme wrote it."""
+    search: str | None = None
+    """The page's HTML content as the search index reads it (``None``: not indexed)."""
+
+
+class PageCache:
+    """The entries of one cache folder (see the module's doc)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pages = folder / "pages"
+        self.hits = 0
+        self.misses = 0
+        self.stored = 0
+
+    def open(self) -> None:
+        """Create the folder with its own ``.gitignore`` (users' repositories ignore it too)."""
+        self.pages.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.is_file() or ignore.read_text(encoding="utf-8") != GITIGNORE:
+            atomic_write(ignore, GITIGNORE)
+        # ``.cache/`` itself may be new: the user's repository ignores it through ours.
+        parent_ignore = self.folder.parent / ".gitignore"
+        if self.folder.parent.name == ".cache" and not parent_ignore.exists():
+            atomic_write(parent_ignore, GITIGNORE)
+
+    def _path(self, key: str) -> Path:
+        return self.pages / key
+
+    def get(self, key: str) -> Entry | None:
+        """The entry of ``key``, or ``None`` (missing, corrupt or foreign: removed)."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        entry = _decode(data, key)
+        if entry is None:
+            log.debug(f"Kehila's cache: ignoring the unreadable entry {path.name}")
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        # Renamed into place, never fsynced (thousands per build): an entry a crash cut short
+        # fails its checksum and is rendered again.
+        path = self._path(key)
+        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(_encode(key, entry))
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            log.debug(f"Kehila's cache: could not store {key}: {exc}")
+            return
+        self.stored += 1
+
+    def discard(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            with contextlib.suppress(OSError):
+                self._path(key).unlink()
+
+    def keep_only(self, keys: set[str]) -> int:
+        """Remove every entry but those of ``keys`` (pages of an older build); how many went."""
+        removed = 0
+        with os.scandir(self.pages) as entries:
+            for found in entries:
+                if found.name not in keys:
+                    with contextlib.suppress(OSError):
+                        os.unlink(found.path)
+                    removed += 1
+        return removed
+
+
+def _encode(key: str, entry: Entry) -> bytes:
+    parts = [entry.output, entry.sitemap.encode("utf-8")]
+    if entry.search is not None:
+        parts.append(entry.search.encode("utf-8"))
+    payload = b"".join(parts)
+    header = {
+        "key": key,
+        "dest": entry.dest_uri,
+        "sizes": [len(p) for p in parts],
+        "crc": zlib.crc32(payload),
+    }
+    return MAGIC + json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + payload
+
+
+def _decode(data: bytes, key: str) -> Entry | None:
+    if not data.startswith(MAGIC):
+        return None
+    end = data.find(b"\n", len(MAGIC))
+    try:
+        header = json.loads(data[len(MAGIC) : end])
+        sizes = [int(n) for n in header["sizes"]]
+        if header["key"] != key or not isinstance(header["dest"], str) or len(sizes) not in (2, 3):
+            return None
+        payload = data[end + 1 :]
+        if len(payload) != sum(sizes) or zlib.crc32(payload) != header["crc"]:
+            return None
+        parts, start = [], 0
+        for size in sizes:
+            parts.append(payload[start : start + size])
+            start += size
+        search = parts[2].decode("utf-8") if len(parts) == 3 else None
+        return Entry(header["dest"], parts[0], parts[1].decode("utf-8"), search)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def digest(*parts: str | bytes) -> str:
+    """A key from ``parts`` (each kept apart from the next, so no two lists give one key)."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def folder_digest(*folders: Path) -> str:
+    """A digest of every file in ``folders`` (names and bytes), e.g. a theme or Kehila's code.
+
+    A file's own digest is kept while its size and time of change stay the same.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            h.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+            h.update(_file_digest(path))
+    return h.hexdigest()
+
+
+_FILE_DIGESTS: dict[Path, tuple[int, int, bytes]] = {}
+
+
+def _file_digest(path: Path) -> bytes:
+    stat = path.stat()
+    known = _FILE_DIGESTS.get(path)
+    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        return known[2]
+    value = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
+    _FILE_DIGESTS[path] = (stat.st_mtime_ns, stat.st_size, value)
+    return value
