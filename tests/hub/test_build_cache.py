@@ -159,9 +159,10 @@ def test_cache_false_keeps_nothing(linked_demo: Path) -> None:
 
 
 def test_another_plugin_in_the_page_events_turns_the_cache_off(linked_demo: Path) -> None:
-    from tests.projects import add_hooks
-
-    add_hooks(linked_demo, "def on_page_content(html, page, config, files):\n    return html\n")
+    hook = "def on_page_content(html, page, config, files):\n    return html\n"
+    (linked_demo / "hook.py").write_text(hook, encoding="utf-8")
+    config = linked_demo / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks: [hook.py]\n", "utf-8")
     build(linked_demo)
     assert not (linked_demo / ".cache" / "kehila" / "pages").exists()
 
