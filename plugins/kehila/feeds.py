@@ -14,6 +14,7 @@ An entry's kind is a category of the scheme ``<site_url><feeds page>#kind`` in A
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import posixpath
@@ -80,13 +81,19 @@ class _Channel:
     items: list[Item]
 
 
-def build_feeds(hub: Hub, site_url: str, site_name: str) -> list[FeedFile]:
+def build_feeds(hub: Hub, site_url: str, site_name: str, *, undated: dt.datetime) -> list[FeedFile]:
     """Every feed of the hub, in every format: one per enabled section, and (unless switched
-    off) one per tag and one per language, with the public items of every enabled kind."""
+    off) one per tag and one per language, with the public items of every enabled kind.
+
+    A feed's ``updated`` is its newest item's date; an empty feed takes the newest date of the
+    hub's public items, or ``undated`` when it has none (the build's ``SOURCE_DATE_EPOCH``), so
+    that the same content always gives the same feeds.
+    """
     files = []
     contents = _Contents(hub, site_url)
+    newest = max((item.date for item in hub.public_items()), default=undated)
     for channel in _channels(hub, site_name):
-        feed = _Feed(hub, site_url, channel, contents)
+        feed = _Feed(hub, site_url, channel, contents, updated=newest)
         for fmt in hub.options.feeds_formats:
             text = feed.json() if fmt == "json" else feed.xml(fmt)
             files.append(FeedFile(hub.feed_path(channel.key, fmt), text, fmt, channel.key))
@@ -257,10 +264,19 @@ def item_summary(item: Item) -> str:
 class _Feed:
     """One feed, written in any of the formats."""
 
-    def __init__(self, hub: Hub, site_url: str, channel: _Channel, contents: _Contents):
+    def __init__(
+        self,
+        hub: Hub,
+        site_url: str,
+        channel: _Channel,
+        contents: _Contents,
+        *,
+        updated: dt.datetime,
+    ):
         self.hub = hub
         self.site_url = site_url
         self.items = channel.items
+        self.updated = self.items[0].date if self.items else updated
         self.section = channel.key
         self.mixed = channel.key not in KIND_SECTIONS.values()
         self.title = channel.title
