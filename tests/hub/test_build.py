@@ -320,11 +320,15 @@ def test_newsletter_archive_by_year_with_permanent_urls(demo_project: Path) -> N
     assert len(year.select(".kehila-row")) == 3
 
 
-def test_dates_follow_the_item_language(demo_site: Path) -> None:
+def test_dates_follow_the_site_language_in_items_of_any_language(demo_site: Path) -> None:
+    # Issue 14: Kehila's words and dates are the site's; the item's text keeps its language.
     ru = soup(demo_site / "stories" / "kodlab-zayavki" / "index.html")
-    assert "21 августа 2025" in ru.select_one(".kehila-story .kehila-meta time").get_text()
+    date = ru.select_one(".kehila-story .kehila-meta time")
+    assert date.get_text() == "August 21, 2025"
+    assert (date.parent.name, date.parent["lang"], date.parent["dir"]) == ("bdi", "en", "ltr")
     he = soup(demo_site / "stories" / "bakery-online-queue" / "index.html")
-    assert "10 ביוני 2025" in he.select_one(".kehila-story .kehila-meta time").get_text()
+    assert he.select_one(".kehila-story .kehila-meta time").get_text() == "June 10, 2025"
+    assert he.select_one(".kehila-story")["lang"] == "he"
     cards = soup(demo_site / "stories" / "index.html").select(".kehila-card--story")
     assert {c["lang"]: c["dir"] for c in cards} == {"en": "ltr", "ru": "ltr", "he": "rtl"}
 

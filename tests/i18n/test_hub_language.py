@@ -75,3 +75,29 @@ def test_plugin_language_overrides_the_theme_and_titles_set_win(demo_project: Pa
     assert feed["language"] == "ru"
     search = (site / "assets" / "kehila" / "search.js").read_text("utf-8")
     assert '"placeholder": "Поиск"' in search and '"locale": "ru"' in search
+
+
+def test_dates_follow_the_sites_language_whatever_the_items(
+    demo_project: Path, monkeypatch
+) -> None:
+    # Issue 14: a Portuguese story on a Hebrew hub keeps its text's language and direction, but
+    # its date is written as the cards beside it write theirs, isolated and marked as Hebrew.
+    monkeypatch.setenv("KEHILA_LANGUAGE", "he")
+    story = demo_project / "content" / "stories" / "2025-05-19-volunteer-fire-brigade.md"
+    story.write_text(
+        story.read_text("utf-8").replace("language: en\n", "language: pt-BR\n"), "utf-8"
+    )
+    site = build(demo_project)
+    page = soup(site / "stories" / "volunteer-fire-brigade" / "index.html")
+    assert page.select_one("article.md-content__inner")["lang"] == "pt-BR"
+    for found in (page, soup(site / "stories" / "index.html"), soup(site / "index.html")):
+        dates = found.select("time")
+        assert dates
+        for date in dates:
+            isolated = date.parent
+            assert (isolated.name, isolated["lang"], isolated["dir"]) == ("bdi", "he", "rtl")
+            assert re.search("[\u0590-\u05ff]", date.get_text()), date.get_text()
+            assert " de " not in date.get_text()
+    card = soup(site / "stories" / "index.html").find("a", href=re.compile("volunteer-fire"))
+    assert card.find_parent("article")["lang"] == "pt-BR"
+    assert card.find_parent("article").time.get_text() == "19 במאי 2025"

@@ -279,3 +279,8 @@ def test_a_hebrew_site_speaks_hebrew_around_any_issue(hub_project: Path) -> None
     assert "הסרה מרשימת התפוצה" in footer and "Unsubscribe" not in footer
     text = (out / "tavla-notes-20.txt").read_text(encoding="utf-8")
     assert "גיליון 20" in text and "קישורים:" in text
+    # The issue's date too, as the hub writes it (issue 14), isolated in the issue's English.
+    date = tree.xpath("//p[contains(@class,'kehila-meta')]//time")[0]
+    assert date.text_content() == "1 בנובמבר 2025"
+    assert (date.getparent().tag, date.getparent().get("lang")) == ("bdi", "he")
+    assert "גיליון 20 · 1 בנובמבר 2025" in text

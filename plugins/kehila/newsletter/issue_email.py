@@ -226,7 +226,8 @@ def render_issue(item: Item, site: EmailSite) -> IssueEmail:
         archive_index_url=site.archive_index_url(),
         subscribe_url=site.settings.subscribe_url,
         unsubscribe=unsubscribe,
-        date=format_date(item.date, item.language),
+        # The site's words and dates, whatever the issue's language (issue 14).
+        date=format_date(item.date, language),
         date_iso=item.date.date().isoformat(),
     )
     html = _inliner().inline(html)
@@ -435,7 +436,7 @@ def _plain_text(
     item: Item, site: EmailSite, body: lxml.html.HtmlElement, archive_url: str, t
 ) -> str:
     writer = _TextWriter(t(messages.IMAGE))
-    date = format_date(item.date, item.language)
+    date = format_date(item.date, site.hub.options.site_language)
     meta = f"{t(messages.ISSUE_NUMBER, number=item.issue)} · {date}" if item.issue else date
     parts = [site.site_name, f"{item.title}\n{'=' * min(len(item.title), 72)}", meta]
     parts += writer.blocks(body)
