@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import string
 import sys
 from pathlib import Path
 
@@ -128,3 +130,52 @@ def test_quick_field_edits_from_the_queue(spawn, project):
         "quote: Zanzibar-pending-marker-7Q — our clients book their own workshop slots now.\n",
         "quote: We book workshops in minutes.\n",
     )
+
+
+def help_keys() -> dict[str, str]:
+    """The keys ``kehila review --help`` lists under "Keys of -i", with what each does."""
+    from click.testing import CliRunner
+    from kehila.cli import main
+
+    text = CliRunner().invoke(main, ["review", "--help"], terminal_width=200).output
+    block = text.split("Keys of -i:\n", 1)[1].split("\n\n", 1)[0]
+    return dict(re.findall(r"^\s+(\S)\s{2,}(.+)$", block, re.MULTILINE))
+
+
+#: What the loop answers to each key it handles (each pressed in the demo's queue below).
+REACTIONS = {
+    "e": ("edited content/", None),
+    "t": ("Title [", ""),
+    "u": ("Quote (empty removes it)", ""),
+    "g": ("Tags, comma-separated", ""),
+    "f": ("changed featured", None),
+    "s": ("skipped ", None),
+    "a": ("cannot approve csv:autumn-survey:row-4", None),
+    "r": ("Reason for rejecting: ", "Not a customer"),
+}
+
+
+def test_help_and_docs_list_exactly_the_keys_the_loop_handles(spawn, project):
+    listed = help_keys()
+    assert set(listed) == set(REACTIONS) | {"q"}, listed
+    docs = Path(__file__).parents[2] / "docs" / "desk.md"
+    row = next(line for line in docs.read_text("utf-8").splitlines() if "`--interactive`" in line)
+    assert {k for k in listed if f"`{k}`" not in row} == set()
+    child = spawn(editor="true")
+    # Every other letter and digit is refused as unknown...
+    for key in sorted(set(string.ascii_lowercase + string.digits) - set(listed)):
+        press(child, key)
+        child.expect_exact(f"unknown key {key!r}")
+    # ...and every listed one is acted on (the QA item first, then the story).
+    for key in ("e", "t", "g", "s", "u", "f", "f", "a", "r"):
+        reaction, answer = REACTIONS[key]  # an answer to a prompt: Enter keeps the value
+        press(child, key)
+        child.expect_exact(reaction)
+        if answer is not None:
+            child.sendline(answer)
+    child.expect_exact("Reviewed 2 of 2: 0 approved, 1 rejected, 1 skipped.")
+    child.expect(pexpect.EOF)
+    quitter = spawn()
+    press(quitter, "q")
+    quitter.expect_exact("quit")
+    quitter.expect(pexpect.EOF)

@@ -110,7 +110,10 @@ def _resolve(desk: Desk, ident: str) -> Entry:
 @_threshold_option
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON instead of a table.")
 @click.option(
-    "-i", "--interactive", is_flag=True, help="Step through the queue with single-key actions."
+    "-i",
+    "--interactive",
+    is_flag=True,
+    help="Step through the queue with single-key actions (the keys are listed above).",
 )
 @click.pass_context
 def review(
@@ -137,8 +140,19 @@ def review(
 
     With --flag upstream or --flag wall, items of every status are listed.
 
-    Without a sub-command, lists the queue; with -i, steps through it: a approves, r rejects
-    (asks for a reason), s skips, e opens the file in $EDITOR, q quits.
+    Without a sub-command, lists the queue; with -i, steps through it, one key each:
+
+    \b
+    Keys of -i:
+      a  approve (refused, with the reason, if the item cannot be published)
+      r  reject (asks for the reason)
+      s  skip to the next item
+      e  edit the file in $EDITOR (the item is shown again, re-read)
+      q  quit
+      t  quick edit: the title (asks for it; Enter keeps the old one)
+      u  quick edit: the quote (an empty one removes it)
+      g  quick edit: the tags, comma-separated
+      f  quick edit: featured on/off
     """
     ctx.ensure_object(dict)
     ctx.obj.update(content_dir=content_dir, threshold=threshold)
