@@ -18,7 +18,6 @@ theme:
 plugins:
   - kehila:
       search: false
-      workers: 0
       newsletter:
         from: Tavla Community <news@tavla.example>
         reply_to: community@tavla.example
