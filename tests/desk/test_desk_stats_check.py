@@ -15,13 +15,13 @@ def test_stats_json_counts_the_demo_content(kehila):
     result = kehila("stats", "--json", "--at", "2025-11-20T00:00:00Z")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["items"] == 16 and data["invalid"] == 0
-    assert data["by_kind"] == {"qa": 7, "story": 6, "newsletter": 3}
-    assert data["by_status"] == {"published": 13, "pending": 2, "rejected": 1}
-    assert data["by_language"] == {"en": 9, "ru": 4, "he": 3}
-    assert data["by_source"]["community-forum"] == 5
-    assert data["by_source"]["manual"] == 1
-    assert sum(data["by_source"].values()) == 16
+    assert data["items"] == 18 and data["invalid"] == 0
+    assert data["by_kind"] == {"qa": 8, "story": 7, "newsletter": 3}
+    assert data["by_status"] == {"published": 15, "pending": 2, "rejected": 1}
+    assert data["by_language"] == {"en": 9, "ru": 4, "he": 3, "ar": 2}
+    assert data["by_source"]["community-forum"] == 6
+    assert data["by_source"]["manual"] == 2
+    assert sum(data["by_source"].values()) == 18
     # Pending: harvested 2025-11-03T08:00Z (16.67 days before) and 2025-11-11T06:00Z (8.75 days).
     assert data["queue"] == {
         "pending": 2,
@@ -39,7 +39,7 @@ def test_stats_counts_published_stories_without_consent_even_when_invalid(kehila
     data = json.loads(kehila("stats", "--json").stdout)
     assert data["published_stories_without_consent"] == 1
     assert data["published_stories_without_consent_paths"] == [f"content/{PUBLISHED}"]
-    assert data["invalid"] == 1 and data["items"] == 15
+    assert data["invalid"] == 1 and data["items"] == 17
     table = kehila("stats").stdout
     assert "Published stories without consent: 1\n" in table
     assert f"  content/{PUBLISHED}\n" in table
@@ -56,7 +56,7 @@ def test_stats_with_items_waiting_equally_long(kehila, project):
 
 def test_stats_table_shows_the_queue_waits(kehila):
     out = kehila("stats", "--at", "2025-11-20").stdout
-    assert out.startswith("16 items\n")
+    assert out.startswith("18 items\n")
     assert re.search(r"Kind\s+Items\s+Status\s+Items\s+Source\s+Items\s+Language\s+Items", out)
     assert (
         "Queue: 2 pending; median wait 12.7 days; oldest csv:autumn-survey:row-4 waiting 16.7 days."
@@ -66,7 +66,7 @@ def test_stats_table_shows_the_queue_waits(kehila):
 def test_check_passes_on_the_demo_content(kehila):
     result = kehila("check")
     assert result.exit_code == 0
-    assert result.stdout == "All 16 items are valid; links and tag names are fine.\n"
+    assert result.stdout == "All 18 items are valid; links and tag names are fine.\n"
 
 
 def test_check_reports_the_model_message_broken_links_and_missing_tag_names(kehila, project):

@@ -201,7 +201,7 @@ def test_private_items_appear_nowhere(demo_project: Path) -> None:
         assert "Private-marker-4K" not in text, path
         assert "private-only-tag" not in text, path
     home = soup(site / "index.html")
-    assert home.select(".kehila-counts__item strong")[0].get_text() == "4"
+    assert home.select(".kehila-counts__item strong")[0].get_text() == "5"
 
 
 def test_pending_items_only_on_serve_with_a_banner(demo_project: Path) -> None:
@@ -254,7 +254,7 @@ def test_stories_are_paginated(demo_project: Path) -> None:
     first = soup(site / "stories" / "index.html")
     second = soup(site / "stories" / "page" / "2" / "index.html")
     assert len(first.select(".kehila-card--story")) == 3
-    assert len(second.select(".kehila-card--story")) == 1
+    assert len(second.select(".kehila-card--story")) == 2
     assert first.h1.get_text(strip=True).startswith("Customer stories")
     assert first.select_one("a[rel=next]")["href"] == "page/2/"
     assert second.select_one("a[rel=prev]")["href"] == "../../"
@@ -330,7 +330,7 @@ def test_dates_follow_the_site_language_in_items_of_any_language(demo_site: Path
     assert he.select_one(".kehila-story .kehila-meta time").get_text() == "June 10, 2025"
     assert he.select_one(".kehila-story")["lang"] == "he"
     cards = soup(demo_site / "stories" / "index.html").select(".kehila-card--story")
-    assert {c["lang"]: c["dir"] for c in cards} == {"en": "ltr", "ru": "ltr", "he": "rtl"}
+    assert {c["lang"]: c["dir"] for c in cards} == {"en": "ltr", "ru": "ltr", "he": "rtl", "ar": "rtl"}
 
 
 # -- links that never break -----------------------------------------------------------------------

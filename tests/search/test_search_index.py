@@ -77,7 +77,7 @@ def test_demo_hub_index_holds_exactly_the_published_items(demo_project: Path) ->
         ]
         for lang, info in manifest["languages"].items()
     }
-    assert sorted(docs) == ["en", "he", "ru"]
+    assert sorted(docs) == ["ar", "en", "he", "ru"]
     assert "questions/ru-export-excel/" in docs["ru"]
     assert "questions/he-sms-reminder-text/" in docs["he"]
     every = [u for urls in docs.values() for u in urls]
