@@ -19,7 +19,8 @@ WORD = re.compile(r"[^\W_]+")
 #: Words shorter than this are not indexed (the client ignores them in queries too).
 MIN_WORD = 2
 
-#: Primary language subtags with a Snowball stemmer. Hebrew has none: it is only normalised.
+#: Primary language subtags with a Snowball stemmer. Hebrew has none: :func:`hebrew_stem` does
+#: its light stemming; Arabic gets :func:`arabic_light` before Snowball.
 STEMMERS = {
     "ar": "arabic", "da": "danish", "de": "german", "el": "greek", "en": "english",
     "es": "spanish", "fi": "finnish", "fr": "french", "hu": "hungarian", "it": "italian",
@@ -33,19 +34,45 @@ _HEBREW_MARKS = [*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5,
 _HEBREW_SEPARATORS = [0x05BE, 0x05C0, 0x05C3, 0x05C6]
 #: Geresh and gershayim sit inside abbreviations (צה״ל): dropped so the word stays whole.
 _HEBREW_PUNCTUATION_IN_WORDS = [0x05F3, 0x05F4]
+#: Arabic short vowels and other marks (tashkeel) and the tatweel that stretches words: dropped.
+_ARABIC_MARKS = [*range(0x064B, 0x0660), 0x0670, 0x0640]
+#: Alef with hamza or madda is written plain alef as often as not: folded to alef.
+_ARABIC_ALEFS = {"أ": "ا", "إ": "ا", "آ": "ا"}
+
+#: Hebrew prefix letters: and (ו), the (ה), in (ב), to (ל), from (מ), that (ש), as (כ). They
+#: stack ("וכשהתזכורת", "and when the reminder").
+_HEBREW_PREFIXES = frozenset("והבלמשכ")
+#: Common plural and possessive endings (final letters already folded), longest first.
+_HEBREW_SUFFIXES = (
+    "ותיהמ", "ותיהנ", "ותיכמ", "ותינו", "ותיו", "ותיה", "ותי",
+    "יהמ", "יהנ", "יכמ", "ינו", "ימ", "ות", "יו", "יה", "ה", "ת",
+)  # fmt: skip
+#: Arabic prefixes Snowball's Arabic stemmer leaves on ("والتذكير": and-the-reminder), longest
+#: first: and/so/with/as + the, to the, the.
+_ARABIC_PREFIXES = ("وال", "فال", "بال", "كال", "ولل", "لل", "ال")
+#: The sound feminine plural, which Snowball cuts to its last letter only ("تذكيرات" -> "تذكيرا").
+_ARABIC_SUFFIXES = ("ات",)
+#: Light stemming takes a prefix or an ending off only where this many letters remain (a Hebrew
+#: or Arabic root has three): a short word is never reduced to nothing or to one letter.
+MIN_ROOT = 3
 
 _TABLE = str.maketrans(
     {
         **{ord(k): v for k, v in _HEBREW_FINALS.items()},
         **dict.fromkeys(_HEBREW_MARKS + _HEBREW_PUNCTUATION_IN_WORDS, None),
         **dict.fromkeys(_HEBREW_SEPARATORS, " "),
+        **dict.fromkeys(_ARABIC_MARKS, None),
+        **{ord(k): v for k, v in _ARABIC_ALEFS.items()},
         ord("ё"): "е",
     }
 )
-#: Marks and separators that must go before words are split (niqqud would split a word).
-_MARKS = re.compile("[\u0591-\u05c7]")
+#: Marks and separators that must go before words are split (niqqud or tashkeel would split a
+#: word).
+_MARKS = re.compile("[\u0591-\u05c7\u064b-\u065f\u0670\u0640]")
 #: Text that :data:`_TABLE` changes (most text has none of it, and then translating is skipped).
-_FOLDED = re.compile("[\u0591-\u05c7\u05f3\u05f4\u05da\u05dd\u05df\u05e3\u05e5ё]")
+_FOLDED = re.compile(
+    "[\u0591-\u05c7\u05f3\u05f4\u05da\u05dd\u05df\u05e3\u05e5ё\u064b-\u065f\u0670\u0640أإآ]"
+)
 
 _DROP_ELEMENTS = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -55,7 +82,8 @@ _PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
 def normalize(text: str) -> str:
     """Lower-case text and fold what readers treat as the same letter.
 
-    Hebrew: niqqud and cantillation stripped, final letters folded (ם -> מ); Russian: ё -> е.
+    Hebrew: niqqud and cantillation stripped, final letters folded (ם -> מ); Arabic: tashkeel
+    and tatweel stripped, alef with hamza or madda folded to alef; Russian: ё -> е.
 
     >>> normalize("שָׁלוֹם Ёлка")
     'שלומ елка'
@@ -80,6 +108,50 @@ def language_key(language: str) -> str:
     return language.split("-")[0].lower()
 
 
+def hebrew_stem(word: str) -> str:
+    """Light Hebrew stemming of a normalised word: prefix letters, then one plural or possessive
+    ending, each only while :data:`MIN_ROOT` letters remain.
+
+    Prefix letters are taken off however many there are, so that a word and the same word with
+    a prefix ("משמרות", "והמשמרות") always have one stem, even where a prefix letter is the
+    word's own.
+
+    >>> hebrew_stem("והתזכורות"), hebrew_stem("תזכורת"), hebrew_stem("הבית"), hebrew_stem("אב")
+    ('תזכור', 'תזכור', 'בית', 'אב')
+    """
+    start = 0
+    while word[start] in _HEBREW_PREFIXES and len(word) - start - 1 >= MIN_ROOT:
+        start += 1
+    word = word[start:]
+    for suffix in _HEBREW_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT:
+            return word[: -len(suffix)]
+    return word
+
+
+def arabic_light(word: str) -> str:
+    """What Snowball's Arabic stemmer misses, taken off first: a prefix such as "وال" and the
+    feminine plural "ات", each only where :data:`MIN_ROOT` letters remain.
+
+    >>> arabic_light("والتذكيرات"), arabic_light("الكل"), arabic_light("لغة")
+    ('تذكير', 'الكل', 'لغة')
+    """
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_ROOT:
+            word = word[len(prefix) :]
+            break
+    for suffix in _ARABIC_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_ROOT:
+            word = word[: -len(suffix)]
+            break
+    return word
+
+
+#: Light stemming per language, the same in search.js (``LIGHT``): applied to a query word that
+#: the index does not know as it is.
+LIGHT = {"he": hebrew_stem, "ar": arabic_light}
+
+
 @lru_cache(maxsize=64)
 def _stemmer(language: str) -> snowballstemmer.stemmer | None:
     name = STEMMERS.get(language)
@@ -95,6 +167,7 @@ class Analyzer:
     def __init__(self, language: str) -> None:
         self.language = language
         self._stemmer = _stemmer(language)
+        self._light = LIGHT.get(language)
         self.stems: dict[str, str] = {}
         """Every normalised surface form seen, mapped to its stem (itself without a stemmer)."""
         self._cache: dict[str, str] = {}
@@ -116,11 +189,17 @@ class Analyzer:
                 stem = self.stems.get(folded)
                 if stem is None:
                     stem = self.stems[folded] = self._stem(folded)
+                    if self._light is not None:
+                        # The client looks a query word up as it is, then lightly stemmed: the
+                        # light form of every word leads to its stem too.
+                        self.stems.setdefault(self._light(folded), stem)
                 cache[word] = stem
             result.add(stem)
         return result
 
     def _stem(self, word: str) -> str:
+        if self._light is not None:
+            word = self._light(word)
         if self._stemmer is None:
             return word
         stem = self._stemmer.stemWord(word)

@@ -12,7 +12,7 @@
   const base = new URL("../../", script.src); // this file is <site>/assets/kehila/search.js
   const root = new URL("kehila-search/", base);
   const WORD = /[\p{L}\p{N}]+/gu;
-  const TEXT_WORD = /[\p{L}\p{N}\p{M}\u05F3\u05F4]+/gu; // words of page text, with their marks
+  const TEXT_WORD = /[\p{L}\p{N}\p{M}\u05F3\u05F4\u0640]+/gu; // words of page text, with their marks
   const MIN_WORD = 2;
   const PAGE_SIZE = 10;
   const FINALS = { "ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ" };
@@ -27,8 +27,42 @@
       .replace(/[\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4\u05C5\u05C7\u05F3\u05F4]/g, "")
       .replace(/[\u05BE\u05C0\u05C3\u05C6]/g, " ")
       .replace(/[ךםןףץ]/g, (c) => FINALS[c])
+      .replace(/[\u064B-\u065F\u0670\u0640]/g, "")
+      .replace(/[أإآ]/g, "ا")
       .replace(/ё/g, "е");
   }
+
+  /* Light stemming, as kehila/search/text.py does it (hebrew_stem, arabic_light): a query word
+   * the index does not know as it is is looked up again stemmed. */
+  const MIN_ROOT = 3;
+  const HE_PREFIXES = new Set("והבלמשכ");
+  const HE_SUFFIXES = ["ותיהמ", "ותיהנ", "ותיכמ", "ותינו", "ותיו", "ותיה", "ותי",
+    "יהמ", "יהנ", "יכמ", "ינו", "ימ", "ות", "יו", "יה", "ה", "ת"];
+  const AR_PREFIXES = ["وال", "فال", "بال", "كال", "ولل", "لل", "ال"];
+  const AR_SUFFIXES = ["ات"];
+  function hebrewStem(word) {
+    const letters = [...word];
+    let start = 0;
+    while (HE_PREFIXES.has(letters[start]) && letters.length - start - 1 >= MIN_ROOT) start++;
+    const rest = letters.slice(start).join("");
+    for (const suffix of HE_SUFFIXES) {
+      if (rest.endsWith(suffix) && rest.length - suffix.length >= MIN_ROOT) return rest.slice(0, -suffix.length);
+    }
+    return rest;
+  }
+  function arabicLight(word) {
+    for (const prefix of AR_PREFIXES) {
+      if (word.startsWith(prefix) && word.length - prefix.length >= MIN_ROOT) {
+        word = word.slice(prefix.length);
+        break;
+      }
+    }
+    for (const suffix of AR_SUFFIXES) {
+      if (word.endsWith(suffix) && word.length - suffix.length >= MIN_ROOT) return word.slice(0, -suffix.length);
+    }
+    return word;
+  }
+  const LIGHT = { he: hebrewStem, ar: arabicLight };
 
   function words(text) {
     return (normalize(text).match(WORD) || []).filter((w) => w.length >= MIN_WORD);
@@ -78,10 +112,9 @@
     return target;
   }
 
-  /* One query word in one language: {hits, keys} (keys: what to highlight), or null. */
-  async function lookup(lang, word, isLast) {
-    const chunk = await chunkFor(lang, word);
-    let entry = chunk[word];
+  /* The postings of a word the index knows (as a stem, or as a form leading to one). */
+  async function exact(lang, word) {
+    let entry = (await chunkFor(lang, word))[word];
     if (typeof entry === "string") {
       const stem = entry;
       entry = (await chunkFor(lang, stem))[stem];
@@ -89,6 +122,20 @@
     } else if (Array.isArray(entry)) {
       return { hits: decode(entry), keys: [word] };
     }
+    return null;
+  }
+
+  /* One query word in one language: {hits, keys} (keys: what to highlight), or null. */
+  async function lookup(lang, word, isLast) {
+    const known = await exact(lang, word);
+    if (known) return known;
+    // A form the hub never used, with Hebrew prefixes or an Arabic article: its light stem.
+    const light = LIGHT[lang] ? LIGHT[lang](word) : word;
+    if (light !== word) {
+      const stemmed = await exact(lang, light);
+      if (stemmed) return { hits: stemmed.hits, keys: [...stemmed.keys, word] };
+    }
+    const chunk = await chunkFor(lang, word);
     const hits = new Map();
     const keys = [];
     // A word still being typed: every stem it begins.
@@ -170,7 +217,11 @@
 
   function matches(word, keys) {
     const w = normalize(word);
-    for (const key of keys) if (w.startsWith(key) || key.startsWith(w) && w.length >= 3) return true;
+    // A word of the excerpt with a prefix ("והתזכורות", "والتذكير") matches by its light stem.
+    const forms = [w, hebrewStem(w), arabicLight(w)];
+    for (const key of keys) {
+      for (const f of forms) if (f.startsWith(key) || key.startsWith(f) && f.length >= 3) return true;
+    }
     return false;
   }
 
