@@ -330,7 +330,12 @@ def test_dates_follow_the_site_language_in_items_of_any_language(demo_site: Path
     assert he.select_one(".kehila-story .kehila-meta time").get_text() == "June 10, 2025"
     assert he.select_one(".kehila-story")["lang"] == "he"
     cards = soup(demo_site / "stories" / "index.html").select(".kehila-card--story")
-    assert {c["lang"]: c["dir"] for c in cards} == {"en": "ltr", "ru": "ltr", "he": "rtl", "ar": "rtl"}
+    assert {c["lang"]: c["dir"] for c in cards} == {
+        "en": "ltr",
+        "ru": "ltr",
+        "he": "rtl",
+        "ar": "rtl",
+    }
 
 
 # -- links that never break -----------------------------------------------------------------------
