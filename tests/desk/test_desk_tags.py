@@ -20,8 +20,8 @@ def test_tags_lists_counts_names_and_marks_the_missing(kehila, project):
     result = kehila("tags")
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:-1]}
-    assert rows["reminders"].split()[1] == "4"
-    assert "en: Reminders, he: תזכורות" in rows["reminders"]
+    assert rows["reminders"].split()[1] == "6"
+    assert "ar: التذكيرات, en: Reminders, he: תזכורות" in rows["reminders"]
     assert rows["booking"].split()[1:] == ["1", "—", "en"]
     assert rows["agencies"].rstrip().endswith("—")
     assert rows["api"].split()[1:] == ["2", "en:", "API", "he"]  # the Q&A is now in Hebrew
