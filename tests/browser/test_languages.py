@@ -58,9 +58,14 @@ def catalog_phrases() -> list[str]:
     phrases = set()
     for message in catalog:
         for msgid in message.id if isinstance(message.id, tuple) else [message.id]:
-            for part in re.split(r"%\(\w+\)s", msgid):
+            parts = re.split(r"%\(\w+\)s", msgid)
+            for part in parts:
                 part = part.strip(" .,:;()")
-                if re.search(r"[A-Za-z]{2}", part):
+                # A whole message however short ("All"); between placeholders, a phrase or a
+                # word of four letters or more ("Page", "licensed under"), not "in" or "of".
+                if re.search(r"[A-Za-z]{2}", part) and (
+                    len(parts) == 1 or " " in part or len(part) >= 4
+                ):
                     phrases.add(part)
     return sorted(phrases, key=len, reverse=True)
 
