@@ -37,8 +37,10 @@ test: $(VENV)/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto
 
+# About a minute: the suite without the browser tests and the heavy suites (tests/conftest.py,
+# HEAVY); `make test` and CI run those too.
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -n auto -m "not browser"
+	$(BIN)/python -m pytest -n auto -m "not browser and not heavy"
 
 benchmark: $(VENV)/.installed browser
 	KEHILA_SLOW=1 $(BIN)/python -m pytest -m slow -s tests/benchmarks

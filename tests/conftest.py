@@ -226,3 +226,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if reported:
         terminalreporter.write_sep("=", "Kehila: proven promises")
         terminalreporter.write_line(", ".join(f"{k}: {v}" for k, v in totals.items()))
+
+
+# -- make test-fast --------------------------------------------------------------------------
+# `make test` (and CI) runs everything. `make test-fast` is the local loop of about a minute: it
+# leaves out the browser tests and the suites marked heavy here, the ones that spend minutes on
+# purpose (kill trials, fuzzing, thousands of hostile vectors, parallel and serve builds).
+
+HEAVY = (
+    "tests/faults/",
+    "tests/security/",
+    "tests/benchmarks/",
+    "tests/i18n/",
+    "tests/hub/test_parallel_render.py",
+    "tests/hub/test_converter.py",
+    "tests/hub/test_no_silent_unpublishing.py",
+    "tests/search/test_rebuild.py",
+    "tests/desk/test_desk_concurrency.py",
+    "tests/desk/test_desk_interactive.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        if where.startswith(HEAVY):
+            item.add_marker(pytest.mark.heavy)
