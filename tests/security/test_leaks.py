@@ -18,8 +18,10 @@ import gzip
 import zlib
 from pathlib import Path
 
+import pytest
 import yaml
 from kehila.mkdocs.config import KehilaConfig
+from mkdocs.exceptions import Abort
 
 from tests.conftest import build
 from tests.projects import write_project
@@ -189,6 +191,15 @@ def test_nothing_unpublished_reaches_the_site(tmp_path: Path, proof) -> None:
     assert hits == [], "unpublished text found in site/:\n" + "\n".join(hits[:30])
     proof("files scanned for markers", scanned)
     proof("markers found", len(hits))
+
+    # A story marked published without the consent publishing needs stops the build: it can
+    # reach no page, feed, embed or fragment.
+    unconsented = _item("story", "published", tag="noconsent")
+    del unconsented["consent"]
+    _write(content, "noconsent-story", unconsented, f"Body {marker('story', 'noconsent', 'body')}")
+    with pytest.raises(Abort):
+        build(tmp_path, strict=False)
+    assert scan(site)[1] == []
 
 
 def test_the_scan_finds_a_marker_where_there_is_one(tmp_path: Path) -> None:
