@@ -168,13 +168,26 @@ def resolve_file_link(from_path: str, url: str) -> tuple[str, str] | None:
     the ``#fragment`` part (``""`` when there is none), or ``None`` for every other link: absolute
     URLs, site-absolute paths, anchors and links to anything but a ``.md`` file.
     """
+    found = resolve_relative_link(from_path, url)
+    if found is None or not found[0].endswith(".md"):
+        return None
+    fragment = urlsplit(url).fragment
+    return found[0], f"#{fragment}" if fragment else ""
+
+
+def resolve_relative_link(from_path: str, url: str) -> tuple[str, str] | None:
+    """Where a relative link (to any file: a page, an image) in the file ``from_path`` leads.
+
+    Returns the linked file's path (in the same form as ``from_path``, ``%``-escapes decoded) and
+    what followed the path (``?query#fragment``, ``""`` when nothing did), or ``None`` for
+    absolute URLs, site-absolute paths and links within the page (``#top``, ``?a=b``).
+    """
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
         return None
-    if not parts.path.endswith(".md"):
-        return None
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(from_path), unquote(parts.path)))
-    return resolved, f"#{parts.fragment}" if parts.fragment else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return resolved, query + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def load_catalog(content_dir: Path, *, label: str | None = None) -> Catalog:

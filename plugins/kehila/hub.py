@@ -35,7 +35,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from .content import Catalog, TagNames, resolve_file_link
+from .content import Catalog, TagNames, resolve_relative_link
 from .i18n import N_, direction, format_number, gettext, locale, translations
 from .model import Item, slugify
 
@@ -710,20 +710,21 @@ class Hub:
     # -- rendering -------------------------------------------------------------------------------
 
     def relink(self, markdown: str, item: Item, src_uri: str) -> str:
-        """Point relative links to ``.md`` files in an item's text at where they are published.
+        """Point relative links in an item's text at where their files are published.
 
-        Editors link items as files (``../questions/2025-02-11-dst.md``), relative to the item's
-        own file; the item is published at another path (its URL format), so every such link is
-        rewritten relative to the generated page, where MkDocs resolves and validates it. A link
+        Editors link items as files (``../questions/2025-02-11-dst.md``) and put images beside
+        them (``../img/x.png``), relative to the item's own file; the item is published at another
+        path (its URL format), so every such link is rewritten relative to the generated page,
+        where MkDocs resolves and validates it (the newsletter's email resolves it alike). A link
         to an item that is not public keeps its text and loses its target, so that no URL of an
         unpublished item leaks.
         """
-        if ".md" not in markdown or not item.path:
+        if not item.path or ("](" not in markdown and "]:" not in markdown):
             return markdown
         prefix = self.options.content_label.rstrip("/") + "/"
 
         def target_for(url: str) -> str | None:
-            found = resolve_file_link(item.path, url)
+            found = resolve_relative_link(item.path, url)
             if found is None:
                 return url
             resolved, fragment = found
@@ -736,7 +737,9 @@ class Hub:
                 new = resolved[len(prefix) :]
             else:
                 return url
-            return posixpath.relpath(new, posixpath.dirname(src_uri) or ".") + fragment
+            relative = posixpath.relpath(new, posixpath.dirname(src_uri) or ".")
+            # A decoded path may hold what ends a Markdown link: written %-escaped again.
+            return _LINK_BREAKERS.sub(lambda m: f"%{ord(m[0]):02X}", relative) + fragment
 
         def inline(match: re.Match[str]) -> str:
             target = target_for(match["url"])
@@ -828,6 +831,8 @@ class Hub:
 _INLINE_LINK = re.compile(
     r"(?P<text>!?\[[^\]\n]*\])\(\s*<?(?P<url>[^)\s>]+)>?(?P<rest>(?:\s+[\"'(][^)\n]*)?\s*)\)"
 )
+#: Characters that would end or break a link target in Markdown.
+_LINK_BREAKERS = re.compile(r"[\s()<>%]")
 #: Reference definitions: ``[label]: url "title"``.
 _REFERENCE_LINK = re.compile(
     r"^(?P<label> {0,3}\[[^\]\n]+\]:[ \t]*)<?(?P<url>[^\s>]+)>?(?P<rest>.*)$", re.MULTILINE

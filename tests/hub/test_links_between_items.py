@@ -67,3 +67,27 @@ def test_file_links_resolve_alike_for_the_hub_and_check() -> None:
     assert resolve_file_link(item, "d.md") == ("content/stories/d.md", "")
     for other in ("https://e.example/x.md", "/abs.md", "#top", "../img.png", "mailto:a@b.c"):
         assert resolve_file_link(item, other) is None, other
+
+
+def test_images_and_files_beside_an_item_resolve_from_the_items_file(demo_project: Path) -> None:
+    # content/stories/x.md links ../img/... and files/...: the page lives at stories/<slug>/.
+    story = demo_project / "content" / "stories" / "2025-05-19-volunteer-fire-brigade.md"
+    story.write_text(
+        story.read_text("utf-8")
+        + "\n![The rota](../img/rota%20board.png)\n\n"
+        + "The [checklist](files/checklist.pdf?v=2#page=2) and [the board][board].\n\n"
+        + "[board]: ../img/rota%20board.png\n",
+        "utf-8",
+    )
+    (demo_project / "content" / "img").mkdir(exist_ok=True)
+    (demo_project / "content" / "img" / "rota board.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (demo_project / "content" / "stories" / "files").mkdir()
+    (demo_project / "content" / "stories" / "files" / "checklist.pdf").write_bytes(b"%PDF-1.4\n")
+    site = build(demo_project, strict=True)  # strict: MkDocs finds every rewritten link's file
+    page = site / "stories" / "volunteer-fire-brigade" / "index.html"
+    html = page.read_text("utf-8")
+    assert 'src="../../img/rota%20board.png"' in html
+    assert 'href="../files/checklist.pdf?v=2#page=2"' in html
+    assert 'href="../../img/rota%20board.png"' in html
+    for target in ("img/rota board.png", "stories/files/checklist.pdf"):
+        assert (site / target).is_file(), target

@@ -39,12 +39,12 @@ tags: [release-notes]
 issue: 20
 summary: CSV exports for every report, a faster API and the Cohen bakery's Fridays.
 ---
-<!-- The image path is relative to the archive page (newsletter/2025/...): the hub rewrites
-links to Markdown files only. -->
+<!-- The image path is relative to this file (content/newsletter/), as for every link: the hub
+rewrites it for the archive page (newsletter/2025/...) and the email. -->
 Welcome back! This month's [story from the bakery](../stories/2025-06-10-bakery.md) and an
 [answer that is still pending](../questions/2025-10-01-pending.md) (its link must vanish).
 
-![Export dialog](../../img/export.png)
+![Export dialog](../img/export.png)
 
 ## Exports
 
