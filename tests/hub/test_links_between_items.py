@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup
 
 from ..conftest import build
 
@@ -70,24 +73,34 @@ def test_file_links_resolve_alike_for_the_hub_and_check() -> None:
 
 
 def test_images_and_files_beside_an_item_resolve_from_the_items_file(demo_project: Path) -> None:
-    # content/stories/x.md links ../img/... and files/...: the page lives at stories/<slug>/.
-    story = demo_project / "content" / "stories" / "2025-05-19-volunteer-fire-brigade.md"
+    # The file is content/stories/2025/x.md, its page stories/<slug>/: a path relative to the
+    # page would find neither the image nor the file.
+    old = demo_project / "content" / "stories" / "2025-05-19-volunteer-fire-brigade.md"
+    story = demo_project / "content" / "stories" / "2025" / old.name
+    story.parent.mkdir()
     story.write_text(
-        story.read_text("utf-8")
-        + "\n![The rota](../img/rota%20board.png)\n\n"
+        old.read_text("utf-8")
+        + "\n![The rota](../../img/rota%20board.png)\n\n"
         + "The [checklist](files/checklist.pdf?v=2#page=2) and [the board][board].\n\n"
-        + "[board]: ../img/rota%20board.png\n",
+        + "[board]: ../../img/rota%20board.png\n",
         "utf-8",
     )
+    old.unlink()
     (demo_project / "content" / "img").mkdir(exist_ok=True)
     (demo_project / "content" / "img" / "rota board.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    (demo_project / "content" / "stories" / "files").mkdir()
-    (demo_project / "content" / "stories" / "files" / "checklist.pdf").write_bytes(b"%PDF-1.4\n")
+    (story.parent / "files").mkdir()
+    (story.parent / "files" / "checklist.pdf").write_bytes(b"%PDF-1.4\n")
     site = build(demo_project, strict=True)  # strict: MkDocs finds every rewritten link's file
     page = site / "stories" / "volunteer-fire-brigade" / "index.html"
-    html = page.read_text("utf-8")
-    assert 'src="../../img/rota%20board.png"' in html
-    assert 'href="../files/checklist.pdf?v=2#page=2"' in html
-    assert 'href="../../img/rota%20board.png"' in html
-    for target in ("img/rota board.png", "stories/files/checklist.pdf"):
+    body = BeautifulSoup(page.read_text("utf-8"), "html.parser").select_one(".kehila-story")
+    found = {
+        urlsplit(urljoin("https://hub.example/stories/volunteer-fire-brigade/", url))
+        for url in [img["src"] for img in body.select("img")]
+        + [a["href"] for a in body.select("a") if a.get_text() in {"checklist", "the board"}]
+    }
+    assert {(unquote(u.path), u.query, u.fragment) for u in found} == {
+        ("/img/rota board.png", "", ""),
+        ("/stories/2025/files/checklist.pdf", "v=2", "page=2"),
+    }
+    for target in ("img/rota board.png", "stories/2025/files/checklist.pdf"):
         assert (site / target).is_file(), target
