@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from kehila.hub import DEFAULT_TITLES
+from kehila.i18n import gettext
 
 from ..conftest import build
 from ..hub.test_build import set_options
@@ -102,3 +104,37 @@ def test_dates_follow_the_sites_language_whatever_the_items(
     card = soup(site / "stories" / "index.html").find("a", href=re.compile("volunteer-fire"))
     assert card.find_parent("article")["lang"] == "pt-BR"
     assert card.find_parent("article").time.get_text() == "19 במאי 2025"
+
+
+def without_nav(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    nav = re.search(r"^nav:\n(?:  - .*\n)+", text, re.MULTILINE)
+    assert nav is not None
+    config.write_text(text.replace(nav.group(0), ""), "utf-8")
+
+
+def section_titles(site: Path) -> list[str]:
+    """The titles of the sidebar's sections (MkDocs' nav, as Material renders it)."""
+    page = soup(site / "stories" / "volunteer-fire-brigade" / "index.html")
+    primary = page.select_one("nav.md-nav--primary")
+    labels = primary.select("li.md-nav__item--nested > label.md-nav__link")
+    return [" ".join(label.get_text(" ", strip=True).split()) for label in labels]
+
+
+@pytest.mark.parametrize("language", ["he", "en"])
+def test_without_a_nav_kehilas_sections_take_their_titles(
+    demo_project: Path, monkeypatch, language: str
+) -> None:
+    # MkDocs names a section after its folder ("Stories"), in English on a Hebrew site.
+    monkeypatch.setenv("KEHILA_LANGUAGE", language)
+    without_nav(demo_project)
+    titles = section_titles(build(demo_project))
+    expected = [
+        gettext(language, DEFAULT_TITLES[f"{name}_title"])
+        for name in ("newsletter", "questions", "stories", "tags")
+    ]
+    assert titles == expected
+    if language == "he":
+        assert not {"Stories", "Questions", "Newsletter", "Tags"} & set(titles)
+        assert "סיפורי הצלחה" in titles

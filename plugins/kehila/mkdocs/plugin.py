@@ -192,6 +192,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     @event_priority(-100)
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
         self.files = files
+        if self.hub is not None and config.nav is None:
+            # Without a nav in mkdocs.yml, MkDocs names each section after its folder
+            # ("Stories", in English on any site): Kehila's sections take their titles.
+            _title_sections(nav.items, self._section_titles())
         use = self.config.enabled and self.config.cache and not self.dirty
         if not self.cached.start(config, enabled=use, owner=self) or self.hub is None:
             return
@@ -207,6 +211,17 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             index=self._index_cached,
         )
         log.debug(f"{taken} pages taken from Kehila's cache")
+
+    def _section_titles(self) -> dict[str, str]:
+        """The index page of each of Kehila's sections, and the section's title (set in
+        mkdocs.yml, else the catalog's in the site's language)."""
+        hub = self.hub
+        assert hub is not None
+        kinds = [kind for kind in KIND_SECTIONS if hub.enabled(kind)]
+        titles = {hub.index_uri(kind): hub.section_title(kind) for kind in kinds}
+        if hub.options.tags:
+            titles[hub.tags_index_uri()] = hub.options.tags_title
+        return titles
 
     def _site_parts(self, files: Files) -> list[str]:
         """What every generated page shows of the rest of the site: the published items and
@@ -501,6 +516,18 @@ def finish_output(output: str, language: tuple[str, str] | None, head: str) -> s
             tag = f'<html lang="{lang}" dir="{direction}" class="no-js">'
             output = _HTML_TAG.sub(tag, output, count=1)
     return output.replace("</head>", head + "\n</head>", 1)
+
+
+def _title_sections(items: list[Any], titles: dict[str, str]) -> None:
+    """Give a section of the nav the title of the Kehila index page it holds (if it holds one)."""
+    for item in items:
+        if not item.is_section:
+            continue
+        for child in item.children:
+            if child.is_page and child.file.src_uri in titles:
+                item.title = titles[child.file.src_uri]
+                break
+        _title_sections(item.children, titles)
 
 
 def _nav_paths(nav: object) -> set[str]:
