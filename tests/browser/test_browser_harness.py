@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_checks import Watch, visit_site
+from ..security.browser_checks import Watch, visit_site
 
 pytestmark = pytest.mark.browser
 

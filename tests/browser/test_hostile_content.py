@@ -20,9 +20,9 @@ from tests.conftest import build
 from tests.faults import faultserver as fs
 from tests.projects import harvest, publish_all, write_project
 
-from .browser_checks import visit_site
-from .feed_checks import feed_findings
-from .payloads import (
+from ..security.browser_checks import visit_site
+from ..security.feed_checks import feed_findings
+from ..security.payloads import (
     CSV_COLUMNS,
     hostile_csv,
     hostile_discourse,
@@ -30,7 +30,7 @@ from .payloads import (
     hostile_github,
     hostile_stackexchange,
 )
-from .vectors import Vector, batches, load_vectors, sanitizer_feeds
+from ..security.vectors import Vector, batches, load_vectors, sanitizer_feeds
 
 pytestmark = pytest.mark.browser
 

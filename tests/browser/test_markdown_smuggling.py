@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import build
 from tests.projects import write_project
 
-from .browser_checks import visit_site
+from ..security.browser_checks import visit_site
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import describe_violations, screenshot, wcag_violations
-from .test_email import export
+from ..newsletter.test_email import export
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ WIDTHS = (375, 600)
 @pytest.fixture(scope="module")
 def emails(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     from ..conftest import write_files
-    from .conftest import _PNG, FILES
+    from ..newsletter.conftest import _PNG, FILES
 
     project = tmp_path_factory.mktemp("newsletter-browser")
     write_files(project, FILES)
