@@ -53,6 +53,7 @@ def hostile_feed(corpus: Path, batches: list[list[Vector]], *, tag: str = "hosti
 
 DISCOURSE_LIST = "discourse/discourse_api/latest.json"
 DISCOURSE_TOPIC = "discourse/discourse-solved/topic_23_accepted_answer_with_excerpt.json"
+DISCOURSE_CATEGORIES = "discourse/discourse_api/categories.json"
 
 
 def hostile_discourse(corpus: Path, batches: list[list[Vector]]) -> dict[str, bytes]:
@@ -80,6 +81,8 @@ def hostile_discourse(corpus: Path, batches: list[list[Vector]]) -> dict[str, by
     listing["topic_list"]["topics"] = entries
     listing["topic_list"].pop("more_topics_url", None)
     pages["/latest.json"] = json.dumps(listing).encode()
+    # A forum answers the harvest's question about its categories' description topics.
+    pages["/categories.json"] = (corpus / DISCOURSE_CATEGORIES).read_bytes()
     return pages
 
 
