@@ -55,8 +55,11 @@ EMBED_TOOL = """<!doctype html><html><head><title>embed</title></head><body>
         ("stories/other/index.html", "", ["form", "select", "input", "iframe", "textarea"]),
         # and so is anything else on the Embed page: another form, a script, an input outside
         # the pickers, a frame that may reach the hub's origin.
-        ("stories/embed/index.html", "<form></form><script></script><input>", ["form", "script",
-                                                                               "input"]),
+        (
+            "stories/embed/index.html",
+            "<form></form><script></script><input>",
+            ["form", "script", "input"],
+        ),
         (
             "stories/embed/index.html",
             '<div data-kehila-embed-preview><iframe sandbox="allow-scripts allow-same-origin">'
