@@ -337,6 +337,15 @@ def test_reduced_motion_stops_transitions(en_page) -> None:
     calm = en_page("", reduced_motion="reduce")
     assert set(transition_of(calm, ".kehila-counts__item").split(", ")) == {"0s"}
     assert set(transition_of(calm, ".md-tabs__link").split(", ")) == {"0s"}
+    # Material's search panel, drawer and header title slide and fade unless motion is reduced.
+    material = (".md-search__inner", ".md-sidebar--primary", ".md-overlay", ".md-header__topic")
+
+    def longest(page, selector: str) -> float:
+        durations = transition_of(page, selector).split(", ")
+        return max(float(d.removesuffix("s")) for d in durations)
+
+    assert max(longest(en_page(""), s) for s in material) >= 0.1
+    assert max(longest(calm, s) for s in material) <= 0.00001
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
