@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_env_tag
 from kehila.model import slugify
 
 from .sources import get_factory, known_types
@@ -71,7 +72,7 @@ class HarvestConfig:
 
 
 class _Loader(yaml.SafeLoader):
-    """A safe loader that accepts the tags MkDocs configs use (``!ENV``, ``!!python/name:``)."""
+    """A safe loader that reads ``!ENV`` as MkDocs does, and its other tags as plain data."""
 
 
 def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -84,10 +85,13 @@ def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 _Loader.add_multi_constructor("!", _unknown_tag)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
+# ``!ENV [NAME, default]`` is a value the site builds with (the demo's language is one): read it
+# with the same library MkDocs uses, so that the commands see the site MkDocs would build.
+_Loader.add_constructor("!ENV", yaml_env_tag.construct_env_tag)
 
 
 def load_mkdocs_yml(config_path: Path) -> dict[str, Any]:
-    """mkdocs.yml as plain data, without MkDocs (its ``!ENV`` and Python tags read as text).
+    """mkdocs.yml as plain data, without MkDocs (``!ENV`` resolved, Python tags read as text).
 
     Raises:
         ConfigError: the file cannot be read, is not YAML, or is not a mapping.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kehila.harvest.config import build_sources, read_config
+from kehila.harvest.config import build_sources, load_mkdocs_yml, read_config
 from kehila.harvest.sources.base import HarvestContext
 from pytest_httpserver import HTTPServer
 
@@ -145,6 +145,24 @@ def test_mkdocs_tags_do_not_break_reading(tmp_path: Path) -> None:
     )
     config = read_config(tmp_path / "mkdocs.yml")
     assert [(s.name, s.enabled) for s in config.sources] == [("blog", False)]
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"), [({}, "en"), ({"KEHILA_TEST_LANGUAGE": "he"}, "he")]
+)
+def test_env_tags_read_as_mkdocs_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+) -> None:
+    # The commands must see the site MkDocs builds: the demo's language is an !ENV tag, and
+    # read as text it became the language "['KEHILA_LANGUAGE', 'en']" of a newsletter draft.
+    monkeypatch.delenv("KEHILA_TEST_LANGUAGE", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Hub\ntheme:\n  name: material\n  language: !ENV [KEHILA_TEST_LANGUAGE, en]\n",
+        encoding="utf-8",
+    )
+    assert load_mkdocs_yml(tmp_path / "mkdocs.yml")["theme"]["language"] == expected
 
 
 def test_the_demo_hub_config_reads(corpus: Path) -> None:
