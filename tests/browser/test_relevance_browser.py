@@ -1,4 +1,4 @@
-"""search.js and text.py agree: the relevance test set (test_relevance.py) run in Chromium.
+"""search.js and text.py agree: tests/search/test_relevance.py's set, run in Chromium.
 
 The corpus becomes a hub (one newsletter issue per document), MkDocs builds it with Kehila's
 index, and every query of the test set is typed into the search box: the browser must find
@@ -14,7 +14,7 @@ import pytest
 
 from ..conftest import build, screenshot
 from ..projects import write_project
-from .test_relevance import CORPUS, QUERIES, Index
+from ..search.test_relevance import CORPUS, QUERIES, Index
 from .test_search_browser import search
 
 pytestmark = pytest.mark.browser
