@@ -135,3 +135,12 @@ def test_embed_can_be_switched_off(tmp_path: Path) -> None:
     assert not (site / "embed").exists()
     assert not (site / "stories" / "embed").exists()
     assert "embed/" not in (site / "stories" / "index.html").read_text("utf-8")
+
+
+def test_the_embed_pages_code_reads_left_to_right(demo_site: Path) -> None:
+    # HTML is code: on a right-to-left site the fragment's box would otherwise wrap and order it
+    # right to left ('<div ... >' read with its punctuation on the wrong side).
+    html = (demo_site / "stories" / "embed" / "index.html").read_text("utf-8")
+    page = BeautifulSoup(html, "html.parser")
+    box = page.select_one("textarea[data-kehila-embed-fragment]")
+    assert box is not None and box.get("dir") == "ltr"
