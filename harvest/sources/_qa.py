@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kehila.harvest import sanitize
-from kehila.model import Consent, Person, Source
+from kehila.model import Consent, Person, Provenance
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s")
 _QUOTE_LIMIT = 280
@@ -33,9 +33,9 @@ def plain(value: str, *, mask: bool = True) -> str:
     return sanitize.plain_text(value, mask=mask)
 
 
-def provenance(source: Any, url: str, extra: Mapping[str, Any] | None = None) -> Source:
+def provenance(source: Any, url: str, extra: Mapping[str, Any] | None = None) -> Provenance:
     """The ``source`` of an item: which configured source found it, where, and when."""
-    return Source(
+    return Provenance(
         name=source.name,
         type=source.type,
         url=url,

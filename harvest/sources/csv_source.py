@@ -49,7 +49,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kehila.model import Consent, Item, Person, Source
+from kehila.model import Consent, Item, Person, Provenance
 
 from ..config import Options
 from ..http import FetchError, NotModified
@@ -327,7 +327,7 @@ class CsvSource:
             consent=consent,
             extra=item_extra,
             # Never the export's path or download URL: only a public page, or no link at all.
-            source=Source(
+            source=Provenance(
                 name=self.name,
                 type=self.type,
                 url=url or None,

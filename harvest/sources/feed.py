@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import feedparser
-from kehila.model import Item, Person, Source
+from kehila.model import Item, Person, Provenance
 
 from ..config import Options
 from ..http import FetchError, NotModified
@@ -167,7 +167,7 @@ class FeedSource:
             body=body,
             author=self._author(entry),
             summary=summary if self.kind == "newsletter" else None,
-            source=Source(
+            source=Provenance(
                 name=self.name,
                 type=self.type,
                 url=str(link),

@@ -19,19 +19,19 @@ def main() -> None:
 
 
 # The editor's desk: kehila review, kehila stats, kehila check.
-from .desk.cli import register as _register_desk  # noqa: E402
+from .desk.desk_commands import register as _register_desk  # noqa: E402
 
 _register_desk(main)
 
 
 # The newsletter: kehila newsletter email, draft, send.
-from .newsletter.cli import register as _register_newsletter  # noqa: E402
+from .newsletter.newsletter_commands import register as _register_newsletter  # noqa: E402
 
 _register_newsletter(main)
 
 
 # Sub-commands that live beside the code they drive (imported last: they do not import `main`).
-from kehila.harvest.cli import add, harvest  # noqa: E402
+from kehila.harvest.harvest_commands import add, harvest  # noqa: E402
 
 main.add_command(harvest)
 main.add_command(add)

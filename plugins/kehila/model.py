@@ -83,7 +83,8 @@ def missing_for_publish(meta: Mapping[str, Any]) -> list[str]:
 #: The key under ``source`` where harvest records that upstream changed but the file was kept.
 UPSTREAM_CHANGED = "upstream_changed"
 
-#: Source keys that change on every harvest and so never count towards the content digest.
+#: Keys of the provenance (``source``) that change on every harvest and so never count towards
+#: the content digest.
 _VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest", "upstream"})
 
 
@@ -235,7 +236,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Source:
+class Provenance:
     """Where a harvested item came from.
 
     ``digest`` is the fingerprint of the item as harvest wrote it (see :func:`content_digest`):
@@ -305,7 +306,7 @@ class Item:
     summary: str | None = None
     license: License | None = None
     answers: list[Answer] = field(default_factory=list)
-    source: Source | None = None
+    source: Provenance | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Front matter keys the model does not know (editors' notes, review history): kept as is."""
 
@@ -706,12 +707,12 @@ class _Validator:
             return None
         return License(name=sub.string("name"), url=sub.string("url", required=False))
 
-    def source(self, name: str) -> Source | None:
+    def source(self, name: str) -> Provenance | None:
         sub = self._mapping(name)
         if sub is None:
             return None
         known = {"name", "type", "url", "harvested", "digest"}
-        return Source(
+        return Provenance(
             name=sub.string("name"),
             url=sub.string("url", required=False),
             harvested=sub.date("harvested"),

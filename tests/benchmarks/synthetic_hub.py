@@ -15,7 +15,7 @@ import random
 import re
 from pathlib import Path
 
-from kehila.model import Answer, Consent, Disclosure, Item, Person, Source
+from kehila.model import Answer, Consent, Disclosure, Item, Person, Provenance
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = (("en", 0.70), ("ru", 0.15), ("he", 0.15))
@@ -218,7 +218,7 @@ def make_items(n: int, seed: int = 6) -> list[Item]:
             tags=_tags(rng),
             body=w.markdown(rng.randint(1, 3)),
             author=author,
-            source=Source(
+            source=Provenance(
                 name="bench-forum",
                 type="discourse",
                 url=f"https://community.tavla.example/t/{i}",

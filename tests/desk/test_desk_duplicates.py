@@ -20,7 +20,7 @@ import feedparser
 import markdownify
 import nh3
 import pytest
-from kehila.model import Item, Person, Source
+from kehila.model import Item, Person, Provenance
 
 from .conftest import read
 
@@ -40,7 +40,7 @@ def _item(entry, *, name: str, url: str, html: str) -> Item:
         tags=["ads"],
         body=markdownify.markdownify(nh3.clean(html), heading_style="ATX").strip(),
         author=Person(entry.author),
-        source=Source(
+        source=Provenance(
             name=name,
             type="feed",
             url=url,

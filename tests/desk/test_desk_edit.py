@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from kehila.itemfile import FrontMatterDocument, mapping, set_field
-from kehila.model import Item, Person, Source
+from kehila.model import Item, Person, Provenance
 
 UTC = dt.UTC
 
@@ -26,7 +26,7 @@ def test_a_long_quoted_title_folded_by_the_model_is_not_reflowed():
     item = Item(
         id="x:1", kind="story", status="pending", title=title.strip(),
         date=dt.datetime(2025, 1, 1, tzinfo=UTC), language="en", tags=["a"], body="Body",
-        source=Source(name="s", url="https://example.org/1",
+        source=Provenance(name="s", url="https://example.org/1",
                       harvested=dt.datetime(2025, 1, 2, tzinfo=UTC)),
     )  # fmt: skip
     text = item.to_text()
@@ -50,7 +50,7 @@ def test_recording_consent_changes_only_the_consent_lines(title, quote, author, 
         id="feed:example:1", kind="story", status="pending", title=title,
         date=dt.datetime(2025, 3, 4, 9, 30, tzinfo=UTC), language="he", tags=tags,
         body="Body line\n\nsource:\nnot front matter", author=Person(author), quote=quote,
-        source=Source(name="feed", url="https://example.org/p/1",
+        source=Provenance(name="feed", url="https://example.org/p/1",
                       harvested=dt.datetime(2025, 3, 5, tzinfo=UTC)),
     )  # fmt: skip
     text = item.to_text()

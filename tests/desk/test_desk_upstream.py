@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from kehila.harvest.store import ItemStore, Outcome
-from kehila.model import Item, Person, Source
+from kehila.model import Item, Person, Provenance
 
 from ..conftest import build
 
@@ -25,7 +25,7 @@ def _harvested(body: str, *, when: dt.datetime) -> Item:
         body=body,
         author=Person(name="Dana W."),
         quote="Mondays are full again.",
-        source=Source(name="blog", type="feed", url="https://blog.example/42", harvested=when),
+        source=Provenance(name="blog", type="feed", url="https://blog.example/42", harvested=when),
     )
 
 

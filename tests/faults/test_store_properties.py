@@ -27,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from kehila.cli import main
 from kehila.content import load_catalog
 from kehila.harvest.store import ItemStore
-from kehila.model import Answer, Item, Person, Source
+from kehila.model import Answer, Item, Person, Provenance
 
 SLOW = os.environ.get("KEHILA_SLOW") == "1"
 RECORDS = 4
@@ -46,7 +46,7 @@ def harvested(number: int, version: int, kind: str) -> Item:
         tags=["property"],
         body=f"Upstream text of record {number}, version {version}.",
         author=Person(name=f"Author {number}"),
-        source=Source(name="forum", url=f"https://forum.example/t/{number}", harvested=NOW),
+        source=Provenance(name="forum", url=f"https://forum.example/t/{number}", harvested=NOW),
     )
     if kind == "qa":
         item.answers = [Answer(body=f"Answer v{version}", author=Person("Eli"), accepted=True)]

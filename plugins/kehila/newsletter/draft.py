@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..content import Catalog
 from ..hub import DISCLOSURE_LABELS, format_date
-from ..model import Item, Source
+from ..model import Item, Provenance
 from . import messages
 
 #: Where the store writes newsletter items, relative to the content folder (harvest's folders).
@@ -110,7 +110,7 @@ def compose(
             stories=len(content.stories),
             answers=len(content.questions),
         ),
-        source=Source(
+        source=Provenance(
             name="manual",
             type="manual",
             url=f"kehila:newsletter-draft:{stamp.isoformat()}",

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 from kehila.cli_options import config_option, iso_date
-from kehila.model import Consent, Item, Person, Source
+from kehila.model import Consent, Item, Person, Provenance
 from kehila.terminal import make_console, shown
 from rich.console import Console
 from rich.progress import (
@@ -414,7 +414,7 @@ def add_story(
         author=Person(name=plain_text(author, mask=False), url=author_url),
         quote=clean_quote,
         consent=Consent(method=consent, date=now, url=url) if consent else None,
-        source=Source(name="manual", type="manual", url=url, harvested=now),
+        source=Provenance(name="manual", type="manual", url=url, harvested=now),
     )
     store = ItemStore(config.content_dir)
     with harvest_lock(config.content_dir):
