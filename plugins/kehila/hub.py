@@ -37,6 +37,7 @@ from markupsafe import Markup
 
 from .content import Catalog, TagNames, resolve_relative_link
 from .i18n import N_, direction, format_number, gettext, locale, translations
+from .links import links
 from .model import Item, slugify
 
 KIND_SECTIONS = {"story": "stories", "qa": "questions", "newsletter": "newsletter"}
@@ -719,7 +720,7 @@ class Hub:
         to an item that is not public keeps its text and loses its target, so that no URL of an
         unpublished item leaks.
         """
-        if not item.path or ("](" not in markdown and "]:" not in markdown):
+        if not item.path or not _MAY_LINK_RELATIVELY.search(markdown):
             return markdown
         prefix = self.options.content_label.rstrip("/") + "/"
 
@@ -741,19 +742,25 @@ class Hub:
             # A decoded path may hold what ends a Markdown link: written %-escaped again.
             return _LINK_BREAKERS.sub(lambda m: f"%{ord(m[0]):02X}", relative) + fragment
 
-        def inline(match: re.Match[str]) -> str:
-            target = target_for(match["url"])
-            if target is None:
+        edits: list[tuple[int, int, str]] = []
+        for link in links(markdown):
+            if link.span is None or link.written is None or link.kind == "autolink":
+                continue
+            target = target_for(link.written)
+            if target == link.written:
+                continue
+            start, end = link.span
+            if target is not None:
+                edits.append((start, end, target))
+            elif link.kind == "definition":
+                edits.append((start, end, "#"))
+            else:
                 # The words stay, without the brackets that made them a link.
-                return match["text"].removeprefix("!")[1:-1]
-            return f"{match['text']}({target}{match['rest']})"
-
-        def reference(match: re.Match[str]) -> str:
-            target = target_for(match["url"])
-            return f"{match['label']}{target if target is not None else '#'}{match['rest']}"
-
-        markdown = _INLINE_LINK.sub(inline, markdown)
-        return _REFERENCE_LINK.sub(reference, markdown)
+                if link.extent is None or link.text is None:
+                    continue
+                edits.append((link.extent[0], link.text[0], ""))
+                edits.append((link.text[1], link.extent[1], ""))
+        return _edited(markdown, edits)
 
     @cached_property
     def _items_by_path(self) -> dict[str, Item]:
@@ -827,16 +834,20 @@ class Hub:
         return env
 
 
-#: Inline Markdown links: ``[text](url "title")``, images included.
-_INLINE_LINK = re.compile(
-    r"(?P<text>!?\[[^\]\n]*\])\(\s*<?(?P<url>[^)\s>]+)>?(?P<rest>(?:\s+[\"'(][^)\n]*)?\s*)\)"
-)
+#: Whether a text may hold a relative link, an image or a reference definition (only those are
+#: rewritten): most texts have no link at all, or only links to other sites, and need no parse.
+_MAY_LINK_RELATIVELY = re.compile(r"\]:|\]\(\s*<?(?!https?://|mailto:|#|\))")
 #: Characters that would end or break a link target in Markdown.
 _LINK_BREAKERS = re.compile(r"[\s()<>%]")
-#: Reference definitions: ``[label]: url "title"``.
-_REFERENCE_LINK = re.compile(
-    r"^(?P<label> {0,3}\[[^\]\n]+\]:[ \t]*)<?(?P<url>[^\s>]+)>?(?P<rest>.*)$", re.MULTILINE
-)
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` of ``edits`` (apart from each other) made."""
+    parts, at = [], 0
+    for start, end, new in sorted(edits):
+        parts += [text[at:start], new]
+        at = end
+    return "".join(parts) + text[at:]
 
 
 class _Helpers:

@@ -3,9 +3,10 @@
 Three kinds of problem are reported, one line each, in the form ``<path>: <problem>``:
 
 * items that do not follow the content model (the model's own message, unchanged);
-* broken links between items: a relative link to a ``.md`` file in an item's body or answers
-  must point at an existing file under the content folder, and a public item must not link to an
-  item that is not public (that page does not exist on the hub);
+* broken links between items: a relative link (or image) to a ``.md`` file in an item's body or
+  answers, read as the build reads it (:func:`kehila.links.links`), must point at an existing
+  file under the content folder, and a public item must not link to an item that is not public
+  (that page does not exist on the hub);
 * tag names without a translation: every tag of a published item needs a name in the
   item's language in the tag translations file, ``<content>/.kehila/tags.yml``::
 
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..content import TAG_NAMES_FILE, TagNames, resolve_file_link
 from ..content import load_tag_names as read_tag_names
+from ..links import links
 from ..model import Item
 from .queue import Desk
 
@@ -58,21 +60,9 @@ def check_content(desk: Desk) -> list[Problem]:
     return problems
 
 
-def _links(markdown: str) -> list[str]:
-    """Targets of the links in a Markdown text (inline and reference links)."""
-    from markdown_it import MarkdownIt  # only `kehila check` needs a Markdown parser
-
-    targets = []
-    stack = list(MarkdownIt("commonmark").parse(markdown))
-    while stack:
-        token = stack.pop(0)
-        if token.type == "link_open":
-            href = token.attrGet("href")
-            if isinstance(href, str):
-                targets.append(href)
-        if token.children:
-            stack[:0] = token.children
-    return targets
+def _targets(markdown: str) -> list[str]:
+    """Where the links and images of a Markdown text lead, as the build reads them."""
+    return [link.href for link in links(markdown) if link.kind in ("link", "image", "autolink")]
 
 
 def check_links(desk: Desk) -> list[Problem]:
@@ -83,7 +73,7 @@ def check_links(desk: Desk) -> list[Problem]:
     for item in desk.items:
         assert item.path is not None
         texts = [item.body, *(answer.body for answer in item.answers)]
-        for target in (t for text in texts for t in _links(text)):
+        for target in (t for text in texts for t in _targets(text)):
             found = resolve_file_link(item.path, target)
             if found is None:
                 continue
