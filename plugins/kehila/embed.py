@@ -39,11 +39,11 @@ from urllib.parse import urljoin
 
 import babel
 
-from .hub import DISCLOSURE_LABELS, relative_url, tag_slug
 from .i18n import N_, direction, gettext
+from .pages import DISCLOSURE_LABELS
+from .urls import HubUrls, relative_url, tag_slug
 
 if TYPE_CHECKING:
-    from .hub import Hub
     from .model import Item
 
 #: The loader's size limit: a wall must cost the host page almost nothing.
@@ -151,7 +151,7 @@ def embeddable(item: Item) -> bool:
 class Embed:
     """The embed's files and what the Embed page offers, for one hub."""
 
-    def __init__(self, hub: Hub, site_url: str) -> None:
+    def __init__(self, hub: HubUrls, site_url: str) -> None:
         self.hub = hub
         self.site_url = site_url
         self.base = hub.options.embed_url.strip("/")

@@ -27,9 +27,11 @@ import nh3
 from feedgen.feed import FeedGenerator
 
 from .embed import TEXT
-from .hub import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, KIND_SECTIONS, Hub, PageSpec, relative_url
+from .hub import Hub
 from .i18n import N_, gettext
 from .model import Item
+from .pages import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, PageSpec
+from .urls import KIND_SECTIONS, relative_url
 
 #: Media types, for <link rel="alternate"> and for tests.
 MEDIA_TYPES = {

@@ -16,8 +16,9 @@ import json
 from typing import Any
 from urllib.parse import urljoin
 
-from .hub import Hub, PageSpec
+from .hub import Hub
 from .model import Answer, Item, Person
+from .pages import PageSpec
 
 CONTEXT = "https://schema.org"
 

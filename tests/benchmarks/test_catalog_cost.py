@@ -19,7 +19,8 @@ import time
 
 import pytest
 from kehila.content import Catalog
-from kehila.hub import Hub, HubOptions
+from kehila.hub import Hub
+from kehila.hub_options import HubOptions
 
 from .synthetic_hub import make_items, write_hub, write_hub_config
 from .test_build_scale import measure_build

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from kehila.content import load_catalog
 from kehila.embed import embeddable
-from kehila.hub import tag_slug
+from kehila.urls import tag_slug
 
 from ..conftest import ARTIFACTS, ROOT, screenshot
 

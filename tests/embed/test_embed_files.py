@@ -10,7 +10,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from kehila.content import load_catalog
 from kehila.embed import LOADER_MAX_BYTES, embeddable
-from kehila.hub import tag_slug
+from kehila.urls import tag_slug
 
 from ..conftest import ROOT, build, write_files
 from ..projects import story_file, write_project

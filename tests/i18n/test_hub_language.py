@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from kehila.hub import DEFAULT_TITLES
+from kehila.hub_options import DEFAULT_TITLES
 from kehila.i18n import gettext
 
 from ..conftest import build

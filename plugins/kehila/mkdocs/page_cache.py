@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.files import File, Files
     from mkdocs.structure.pages import Page
 
-    from ..hub import PageSpec
+    from ..pages import PageSpec
 
 log = logging.getLogger("mkdocs.plugins.kehila")
 

@@ -27,11 +27,14 @@ from ..content import (
 from ..embed import Embed
 from ..feeds import alternate_links, build_feeds
 from ..fileio import atomic_write
-from ..hub import DEFAULT_TITLES, KIND_SECTIONS, Hub, HubError, HubOptions, PageSpec, relative_url
+from ..hub import Hub
+from ..hub_options import DEFAULT_TITLES, HubOptions
 from ..i18n import N_, gettext
 from ..ledger import Ledger, LedgerError, redirect_html, redirect_path, src_uri_for_url
 from ..model import Item
+from ..pages import HubError, PageSpec
 from ..sanitize import sanitize_page_html
+from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
 from .page_cache import CachedPages, environment_date, lastmod, site_digest

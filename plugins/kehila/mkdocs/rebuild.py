@@ -22,8 +22,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..hub import Hub, HubOptions, PageSpec, Rendered
+from ..hub import Hub
+from ..hub_options import HubOptions
 from ..model import Item, ItemError
+from ..pages import PageSpec, Rendered
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..content import Catalog
-from ..hub import DISCLOSURE_LABELS, format_date
 from ..model import Item, Provenance
+from ..pages import DISCLOSURE_LABELS, format_date
 from . import messages
 
 #: Where the store writes newsletter items, relative to the content folder (harvest's folders).

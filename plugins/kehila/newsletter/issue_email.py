@@ -37,8 +37,9 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from ..hub import Hub, format_date
+from ..hub import Hub
 from ..model import Item
+from ..pages import format_date
 from . import messages
 from .messages import direction
 from .settings import NewsletterSettings

@@ -1,8 +1,9 @@
 """The hub as the newsletter commands see it: mkdocs.yml, the content folder, the settings.
 
 mkdocs.yml is read as plain data (as ``kehila harvest`` reads it; nothing here imports MkDocs)
-and the :class:`~kehila.hub.Hub` is built with :meth:`~kehila.hub.HubOptions.from_options`, as
-the plugin builds its own, so that every email links to the URL the build gives the page.
+and the :class:`~kehila.hub.Hub` is built with
+:meth:`~kehila.hub_options.HubOptions.from_options`, as the plugin builds its own, so that every
+email links to the URL the build gives the page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from kehila.harvest.config import load_mkdocs_yml, plugin_options
 from kehila.harvest.sources.base import ConfigError
 
 from ..content import Catalog, load_catalog, load_tag_names
-from ..hub import Hub, HubOptions
+from ..hub import Hub
+from ..hub_options import HubOptions
 from ..model import Item
 from .issue_email import EmailError, EmailSite
 from .settings import NewsletterSettings
