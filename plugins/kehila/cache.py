@@ -11,16 +11,19 @@ the page is rendered again. Nothing here knows MkDocs.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import json
 import logging
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .fileio import atomic_write
+from .model import read_front_matter
 
 log = logging.getLogger("mkdocs.plugins.kehila")
 
@@ -54,15 +57,9 @@ class PageCache:
         self.stored = 0
 
     def open(self) -> None:
-        """Create the folder with its own ``.gitignore`` (users' repositories ignore it too)."""
+        """Create the folder with its own ``.gitignore`` (see :func:`open_folder`)."""
         self.pages.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.is_file() or ignore.read_text(encoding="utf-8") != GITIGNORE:
-            atomic_write(ignore, GITIGNORE)
-        # ``.cache/`` itself may be new: the user's repository ignores it through ours.
-        parent_ignore = self.folder.parent / ".gitignore"
-        if self.folder.parent.name == ".cache" and not parent_ignore.exists():
-            atomic_write(parent_ignore, GITIGNORE)
+        open_folder(self.folder)
 
     def _path(self, key: str) -> Path:
         return self.pages / key
@@ -115,6 +112,18 @@ class PageCache:
                         os.unlink(found.path)
                     removed += 1
         return removed
+
+
+def open_folder(folder: Path) -> None:
+    """Create the cache's folder with its own ``.gitignore`` (users' repositories ignore it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.is_file() or ignore.read_text(encoding="utf-8") != GITIGNORE:
+        atomic_write(ignore, GITIGNORE)
+    # ``.cache/`` itself may be new: the user's repository ignores it through ours.
+    parent_ignore = folder.parent / ".gitignore"
+    if folder.parent.name == ".cache" and not parent_ignore.exists():
+        atomic_write(parent_ignore, GITIGNORE)
 
 
 def _encode(key: str, entry: Entry) -> bytes:
@@ -189,3 +198,164 @@ def _file_digest(path: Path) -> bytes:
     value = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
     _FILE_DIGESTS[path] = (stat.st_mtime_ns, stat.st_size, value)
     return value
+
+
+#: The first line of a :class:`Store`'s file.
+STORE_MAGIC = b"kehila-store 1\n"
+
+
+class Store:
+    """Values of one kind kept between builds (parsed items, feed HTML...), by a key of all they
+    depend on, in one file of the cache folder (JSON: plain data only).
+
+    The file is read once per process (under ``mkdocs serve`` the values stay in memory between
+    rebuilds) and written by :meth:`save` with only the values this build used. A file that
+    cannot be read, belongs to another store or fails its checksum is ignored: every value is
+    made again.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.values: dict[str, Any] | None = None
+        self.used: set[str] = set()
+        self.changed = False
+
+    def _load(self) -> dict[str, Any]:
+        if self.values is None:
+            self.values = _read_store(self.path) or {}
+        return self.values
+
+    def get(self, key: str) -> Any:
+        values = self._load()
+        found = values.get(key)
+        if found is not None:
+            self.used.add(key)
+        return found
+
+    def put(self, key: str, value: Any) -> None:
+        self._load()[key] = value
+        self.used.add(key)
+        self.changed = True
+
+    def save(self) -> None:
+        """Keep the values this build used (only them), and start the next build."""
+        values = self._load()
+        if self.changed or len(self.used) != len(values):
+            self.values = {k: values[k] for k in self.used if k in values}
+            payload = json.dumps(self.values, separators=(",", ":"), ensure_ascii=False)
+            data = payload.encode("utf-8")
+            header = json.dumps({"name": self.path.name, "crc": zlib.crc32(data)}).encode()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(STORE_MAGIC + header + b"\n" + data)
+                os.replace(tmp, self.path)
+            except OSError as exc:
+                log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
+        self.used, self.changed = set(), False
+
+
+def _read_store(path: Path) -> dict[str, Any] | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(STORE_MAGIC):
+        return None
+    end = data.find(b"\n", len(STORE_MAGIC))
+    try:
+        header = json.loads(data[len(STORE_MAGIC) : end])
+        payload = data[end + 1 :]
+        if header["name"] != path.name or zlib.crc32(payload) != header["crc"]:
+            return None
+        values = json.loads(payload)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    return values if isinstance(values, dict) else None
+
+
+class FrontMatterCache:
+    """:func:`~kehila.model.read_front_matter` that keeps what it read in a :class:`Store`, by a
+    digest of the file's text: an unchanged file's YAML is not parsed again.
+
+    Only front matter that comes back exactly as read is kept (plain YAML: strings, numbers,
+    dates, lists and mappings with string keys); anything else is read every time.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, text: str, path: str) -> tuple[dict[str, Any], str]:
+        key = digest(text)
+        found = self.store.get(key)
+        if isinstance(found, list) and len(found) == 2 and isinstance(found[1], str):
+            meta = _from_plain(found[0])
+            if isinstance(meta, dict):
+                return meta, found[1]
+        meta, body = read_front_matter(text, path=path)
+        plain = _to_plain(meta)
+        if plain is not None and repr(_from_plain(plain)) == repr(meta):
+            self.store.put(key, [plain, body])
+        return meta, body
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _to_plain(value: Any) -> Any:
+    """``value`` as JSON data, dates tagged (``None``: something JSON cannot hold)."""
+    try:
+        return _plain(value)
+    except _NotPlain:
+        return None
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, datetime.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    raise _NotPlain
+
+
+def _from_plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_from_plain(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            tag, text = next(iter(value.items()))
+            if tag == "$datetime" and isinstance(text, str):
+                return datetime.datetime.fromisoformat(text)
+            if tag == "$date" and isinstance(text, str):
+                return datetime.date.fromisoformat(text)
+        return {k: _from_plain(v) for k, v in value.items()}
+    return value
+
+
+class Memo:
+    """Text made from items (a feed, an item's feed HTML), kept in a :class:`Store` by a key of
+    what it is made of: ``world`` (what every value depends on: the configuration, the published
+    items and their URLs, Kehila's code...), then each part, an item standing for its file
+    (``item_key``: a digest of its path and text)."""
+
+    def __init__(self, store: Store, world: str, item_key: Callable[[Any], str]) -> None:
+        self.store = store
+        self.world = world
+        self.item_key = item_key
+
+    def text(self, parts: Iterable[Any], make: Callable[[], str]) -> str:
+        """The text of ``parts``: kept from an earlier build, or ``make()`` (then kept)."""
+        key = digest(self.world, *(p if isinstance(p, str) else self.item_key(p) for p in parts))
+        found = self.store.get(key)
+        if isinstance(found, str):
+            return found
+        made = make()
+        self.store.put(key, made)
+        return made

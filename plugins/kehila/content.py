@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,8 +51,14 @@ class Catalog:
         return next((i for i in self.items if i.id == item_id), None)
 
 
-def classify(text: str, *, path: str) -> Item | None:
+#: Reads a file's front matter and body (``text``, ``path``), as :func:`read_front_matter` does.
+FrontMatterReader = Callable[[str, str], tuple[dict[str, Any], str]]
+
+
+def classify(text: str, *, path: str, read: FrontMatterReader | None = None) -> Item | None:
     """Parse one Markdown file: an :class:`Item`, ``None`` for an ordinary page, or raise.
+
+    ``read`` stands for :func:`read_front_matter` (a build cache keeps what it read before).
 
     Raises:
         ItemError: the file is an item that does not follow the model, or its front matter
@@ -60,7 +66,7 @@ def classify(text: str, *, path: str) -> Item | None:
     """
     if not frontmatter.checks(text):
         return None
-    meta, body = read_front_matter(text, path=path)
+    meta, body = read_front_matter(text, path=path) if read is None else read(text, path)
     if not ITEM_MARKERS & meta.keys():
         return None
     try:
@@ -96,18 +102,20 @@ def build_catalog(
     documents: Iterable[tuple[str, str]],
     *,
     cache: dict[str, tuple[str, Item | ItemError | None]] | None = None,
+    read: FrontMatterReader | None = None,
 ) -> Catalog:
     """Build a catalog from ``(path, text)`` pairs; ``path`` is what errors will show.
 
     Invalid items are collected in :attr:`Catalog.errors` rather than raised, so that a caller can
     report all of them at once. Two items with the same ``id`` are an error on the second file.
-    ``cache`` (path -> last text and its result) lets a rebuild parse only the files that changed.
+    ``cache`` (path -> last text and its result) lets a rebuild parse only the files that changed;
+    ``read`` stands for :func:`read_front_matter` (see :func:`classify`).
     """
     catalog = Catalog()
     seen: dict[str, str] = {}
     for path, text in documents:
         try:
-            item = _classify_cached(text, path, cache)
+            item = _classify_cached(text, path, cache, read)
         except ItemError as exc:
             catalog.errors.append(exc)
             catalog.item_paths.add(path)
@@ -128,14 +136,17 @@ def build_catalog(
 
 
 def _classify_cached(
-    text: str, path: str, cache: dict[str, tuple[str, Item | ItemError | None]] | None
+    text: str,
+    path: str,
+    cache: dict[str, tuple[str, Item | ItemError | None]] | None,
+    read: FrontMatterReader | None,
 ) -> Item | None:
     if cache is None:
-        return classify(text, path=path)
+        return classify(text, path=path, read=read)
     hit = cache.get(path)
     if hit is None or hit[0] != text:
         try:
-            result: Item | ItemError | None = classify(text, path=path)
+            result: Item | ItemError | None = classify(text, path=path, read=read)
         except ItemError as exc:
             result = exc
         cache[path] = hit = (text, result)

@@ -26,6 +26,7 @@ import markdown
 import nh3
 from feedgen.feed import FeedGenerator
 
+from .cache import Memo
 from .embed import TEXT
 from .hub import Hub
 from .i18n import N_, gettext
@@ -83,21 +84,34 @@ class _Channel:
     items: list[Item]
 
 
-def build_feeds(hub: Hub, site_url: str, site_name: str, *, undated: dt.datetime) -> list[FeedFile]:
+def build_feeds(
+    hub: Hub, site_url: str, site_name: str, *, undated: dt.datetime, memo: Memo | None = None
+) -> list[FeedFile]:
     """Every feed of the hub, in every format: one per enabled section, and (unless switched
     off) one per tag and one per language, with the public items of every enabled kind.
 
     A feed's ``updated`` is its newest item's date; an empty feed takes the newest date of the
     hub's public items, or ``undated`` when it has none (the build's ``SOURCE_DATE_EPOCH``), so
     that the same content always gives the same feeds.
+
+    ``memo`` (a build cache) keeps each feed, and each item's HTML, by what they are made of.
     """
     files = []
-    contents = _Contents(hub, site_url)
+    contents = _Contents(hub, site_url, memo)
     newest = max((item.date for item in hub.public_items()), default=undated)
     for channel in _channels(hub, site_name):
         feed = _Feed(hub, site_url, channel, contents, updated=newest)
         for fmt in hub.options.feeds_formats:
-            text = feed.json() if fmt == "json" else feed.xml(fmt)
+
+            def make(feed: _Feed = feed, fmt: str = fmt) -> str:
+                return feed.json() if fmt == "json" else feed.xml(fmt)
+
+            if memo is None:
+                text = make()
+            else:
+                about = [channel.key, channel.title, channel.description, channel.home]
+                parts = ["feed", fmt, *about, channel.language, feed.updated.isoformat()]
+                text = memo.text([*parts, *channel.items], make)
             files.append(FeedFile(hub.feed_path(channel.key, fmt), text, fmt, channel.key))
     return files
 
@@ -230,23 +244,31 @@ class _Absolute:
 class _Contents:
     """Each item's feed HTML, converted once however many feeds list it."""
 
-    def __init__(self, hub: Hub, site_url: str) -> None:
+    def __init__(self, hub: Hub, site_url: str, memo: Memo | None = None) -> None:
         self.hub = hub
         self.site_url = site_url
+        self.memo = memo
         self._html: dict[tuple[int, bool], str] = {}
 
     def html(self, item: Item, *, mixed: bool) -> str:
         key = (id(item), mixed)
         found = self._html.get(key)
         if found is None:
-            src_uri = self.hub.src_uri_for(item)
-            language = self.hub.options.site_language
-            kind = gettext(language, TEXT[f"kind_{item.kind}"]) if mixed else None
-            text = self.hub.relink(item.body, item, src_uri)
-            relinked = item if text == item.body else _with_body(item, text)
-            absolute = _Absolute(self.hub, self.site_url, src_uri)
-            found = self._html[key] = item_html(relinked, language, absolute, kind)
+            if self.memo is None:
+                found = self._html[key] = self._make(item, mixed)
+            else:
+                make = functools.partial(self._make, item, mixed)
+                found = self._html[key] = self.memo.text(["feed-html", str(mixed), item], make)
         return found
+
+    def _make(self, item: Item, mixed: bool) -> str:
+        src_uri = self.hub.src_uri_for(item)
+        language = self.hub.options.site_language
+        kind = gettext(language, TEXT[f"kind_{item.kind}"]) if mixed else None
+        text = self.hub.relink(item.body, item, src_uri)
+        relinked = item if text == item.body else _with_body(item, text)
+        absolute = _Absolute(self.hub, self.site_url, src_uri)
+        return item_html(relinked, language, absolute, kind)
 
 
 def _with_body(item: Item, body: str) -> Item:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import importlib.util
 import json
 import logging
 import posixpath
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from ..cache import Entry, PageCache, digest, folder_digest
+from ..cache import Entry, PageCache, Store, digest, folder_digest, open_folder
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -64,7 +65,15 @@ PAGE_EVENTS = (
 )
 
 #: Packages whose versions change what a page looks like.
-_PACKAGES = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments")
+_PACKAGES = (
+    "mkdocs",
+    "mkdocs-material",
+    "Markdown",
+    "pymdown-extensions",
+    "Pygments",
+    "feedgen",
+    "nh3",
+)
 
 #: Links to Markdown files in a page's source: inline, reference definitions, raw HTML.
 _MD_LINKS = re.compile(
@@ -121,6 +130,10 @@ class CachedPages:
         self.search_html: dict[str, str] = {}
         self._sitemap: dict[str, str] | None = None
         self._warnings = _Warnings()
+        self._unindexed: list[tuple[str, str, File]] = []
+        """Pages taken from the cache, to be indexed (last first, see :meth:`index_before`)."""
+        self._positions: dict[str, int] | None = None
+        self._index: Any = None
 
     # -- on_files / on_nav -------------------------------------------------------------------
 
@@ -132,8 +145,7 @@ class CachedPages:
         if others := others_in_page_events(config, owner):
             log.debug(f"Kehila's cache is not used, as these take part in writing pages: {others}")
             return False
-        base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        self.cache = PageCache(base / FOLDER)
+        self.cache = PageCache(cache_folder(config))
         try:
             self.cache.open()
         except OSError as exc:
@@ -200,17 +212,38 @@ class CachedPages:
                     del found[target]
                     queue.append((target, specs[target].source))
         site_dir = Path(config.site_dir)
-        for src_uri, entry in found.items():
+        self._index = index
+        for src_uri in self.order:
+            entry = found.get(src_uri)
+            if entry is None:
+                continue
             file = files.get_file_from_path(src_uri)
             assert file is not None
             path = site_dir / entry.dest_uri
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(entry.output)
             if entry.search is not None:
-                index(src_uri, entry.search, file)
+                self._unindexed.append((src_uri, entry.search, file))
             self.taken[src_uri] = (entry.sitemap, extras[src_uri][1])
             files.remove(file)
+        self._unindexed.reverse()
         return len(found)
+
+    def index_before(self, src_uri: str | None) -> None:
+        """Index the pages taken from the cache that come before ``src_uri`` (``None``: all).
+
+        The search index is given its pages in MkDocs' order, cached or not: the same order as
+        a cold build, so that it comes out the same.
+        """
+        position = len(self.order) if src_uri is None else self._position().get(src_uri, 0)
+        pending, positions = self._unindexed, self._position()
+        while pending and positions[pending[-1][0]] < position:
+            self._index(*pending.pop())
+
+    def _position(self) -> dict[str, int]:
+        if self._positions is None:
+            self._positions = {src_uri: n for n, src_uri in enumerate(self.order)}
+        return self._positions
 
     # -- pages MkDocs renders ------------------------------------------------------------------
 
@@ -219,6 +252,7 @@ class CachedPages:
 
     def on_env(self) -> None:
         self._warnings.page = None  # every page is converted; MkDocs now fills in templates
+        self.index_before(None)
 
     def on_page_content(self, page: Page, search_html: str | None) -> None:
         if search_html is not None and page.file.src_uri in self.keys:
@@ -315,6 +349,52 @@ class CachedPages:
         self.keys, self.order, self.taken, self.stored = {}, [], {}, []
         self.search_html = {}
         self._sitemap = None
+        self._unindexed: list[tuple[str, str, File]] = []
+        self._positions: dict[str, int] | None = None
+        self._index: Any = None
+
+
+class Stores:
+    """The build cache's :class:`~kehila.cache.Store` files (parsed items, feed HTML...), kept
+    by the plugin for the whole process: under ``mkdocs serve`` their values stay in memory."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.stores: dict[str, Store] = {}
+
+    def open(self, config: MkDocsConfig, *, enabled: bool) -> None:
+        """Use the cache folder beside ``config``'s ``mkdocs.yml`` (or none: not ``enabled``)."""
+        folder = cache_folder(config) if enabled else None
+        if folder != self.folder:
+            self.folder, self.stores = folder, {}
+        for store in self.stores.values():
+            store.used, store.changed = set(), False
+
+    def get(self, name: str) -> Store | None:
+        if self.folder is None:
+            return None
+        store = self.stores.get(name)
+        if store is None:
+            store = self.stores[name] = Store(self.folder / f"{name}.json")
+        return store
+
+    def save(self) -> None:
+        """Write what this build used (a failed build writes nothing: see :meth:`open`)."""
+        if self.folder is None or not self.stores:
+            return
+        try:
+            open_folder(self.folder)
+        except OSError as exc:
+            log.debug(f"Kehila's cache is not kept: {exc}")
+            return
+        for store in self.stores.values():
+            store.save()
+
+
+def cache_folder(config: MkDocsConfig) -> Path:
+    """The build cache's folder: ``.cache/kehila/`` beside ``mkdocs.yml``."""
+    base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+    return base / FOLDER
 
 
 def _loc(page: Page) -> str:
@@ -398,8 +478,22 @@ def _plain(value: object) -> object:
 
 
 def _folders_digest(folders: tuple[str, ...]) -> str:
-    # Not kept for the process: under `serve`, a theme's custom_dir may be edited.
-    return folder_digest(*(Path(f) for f in folders))
+    """The theme's folders: those of MkDocs and Material stand for their versions (in every key,
+    see :func:`_versions`; Material's thousands of icons are not read for every build), the
+    others (a ``custom_dir``) are read again for every build: under ``serve`` they may change."""
+    packaged = _package_folders()
+    own = [Path(f) for f in folders if not any(Path(f).is_relative_to(p) for p in packaged)]
+    return digest(*(f for f in folders if Path(f) not in own), folder_digest(*own))
+
+
+@functools.cache
+def _package_folders() -> tuple[Path, ...]:
+    folders = []
+    for name in ("mkdocs", "material"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            folders.append(Path(spec.origin).parent)
+    return tuple(folders)
 
 
 def _code_digest() -> str:

@@ -14,6 +14,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils.meta import get_data
 
 from .. import jsonld
+from ..cache import FrontMatterCache, Memo, digest
 from ..content import (
     TAG_NAMES_FILE,
     UNPUBLISHED,
@@ -37,7 +38,7 @@ from ..sanitize import sanitize_page_html
 from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
-from .page_cache import CachedPages, environment_date, lastmod, site_digest
+from .page_cache import CachedPages, Stores, environment_date, lastmod, site_digest
 from .rebuild import Rebuilds
 
 if TYPE_CHECKING:
@@ -74,7 +75,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.search = HubSearch()
         self.rebuilds = Rebuilds()
         self.cached = CachedPages()
+        self.stores = Stores()
+        """Values kept between builds in the build cache (parsed front matter, feed HTML...)."""
         self.dirty = False
+        self._texts: dict[str, str] = {}
+        """The text of every page and item file of this build, by path (``content/...``)."""
         self._parsed: dict[str, tuple[str, Any]] | None = None
         """Files parsed in on_pre_build (path -> text and result), reused by on_files."""
         self._checked: dict[str, str] = {}
@@ -122,10 +127,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self._checked, self._parsed = {}, None
         if not self.config.enabled:
             return
+        self.stores.open(config, enabled=self.config.cache)
         cache = self.rebuilds.catalog_cache()
         self._parsed = cache if cache is not None else {}
         documents = dict(iter_markdown(Path(config.docs_dir), label=_display_dir(config)))
-        catalog = build_catalog(documents.items(), cache=self._parsed)
+        catalog = build_catalog(documents.items(), cache=self._parsed, read=self._reader())
         self._report_broken_items(catalog, documents, keep_last_good=self.is_serve)
         self._checked = documents
 
@@ -139,7 +145,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         ]
         preview = self.is_serve and self.config.preview_pending
         options = self._hub_options(config) if self.config.enabled else None
-        catalog = build_catalog(documents, cache=self._parsed)
+        self._texts = dict(documents)
+        catalog = build_catalog(documents, cache=self._parsed, read=self._reader())
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
         for file in list(files):
@@ -215,6 +222,31 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         )
         log.debug(f"{taken} pages taken from Kehila's cache")
 
+    def _reader(self) -> FrontMatterCache | None:
+        """Reads front matter through the build cache (``None``: no cache, read every file)."""
+        store = self.stores.get("front-matter") if self.config.enabled else None
+        return None if store is None else FrontMatterCache(store)
+
+    def _memo(self, config: MkDocsConfig, name: str) -> Memo | None:
+        """Text made from items, kept in the build cache's store ``name`` (``None``: no cache).
+
+        Every value's key holds the site's configuration, theme and Kehila's code, the published
+        items and their URLs (see :func:`site_digest`), then the files of the items it shows.
+        """
+        store = self.stores.get(name)
+        if store is None or self.hub is None:
+            return None
+        hub = self.hub
+        published = [f"item {u} {hub.url_of(u)}" for u, s in sorted(self.pages_by_uri.items())
+                     if s.item is not None and not s.draft]  # fmt: skip
+        world = site_digest(config, parts=published, docs_dir=Path(config.docs_dir))
+        texts = self._texts
+
+        def item_key(item: Item) -> str:
+            return digest(str(item.path), texts.get(str(item.path), repr(item)))
+
+        return Memo(store, world, item_key)
+
     def _section_titles(self) -> dict[str, str]:
         """The index page of each of Kehila's sections, and the section's title (set in
         mkdocs.yml, else the catalog's in the site's language)."""
@@ -267,6 +299,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if spec is not None and spec.fragments:
             html = self._finish(html, spec, page, config, files)
         indexed = spec.item if spec is not None and not spec.draft else None
+        self.cached.index_before(page.file.src_uri)
         self.search.on_page_content(html, page, indexed)
         searched = indexed is not None and indexed.is_public and self.search.enabled
         self.cached.on_page_content(page, html if searched else None)
@@ -325,6 +358,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if self.files is not None:
             self.cached.finish(config, self.files)
         self.files, self.extras = None, {}
+        self.stores.save()
         self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
@@ -428,7 +462,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         site_url, undated = config.site_url or "/", environment_date()
         generated = []
         if self.config.feeds:
-            generated += build_feeds(self.hub, site_url, config.site_name, undated=undated)
+            memo = self._memo(config, "feeds")
+            generated += build_feeds(
+                self.hub, site_url, config.site_name, undated=undated, memo=memo
+            )
         if self.hub.has_embed():
             generated += Embed(self.hub, site_url).files()
         for file in generated:

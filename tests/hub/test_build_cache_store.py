@@ -1,0 +1,85 @@
+"""Kehila's build cache stores (``.cache/kehila/*.json``): values kept between builds by a key of
+what they are made of; a store that is corrupt or not its own is ignored, never trusted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kehila.cache import FrontMatterCache, Memo, Store
+from kehila.model import read_front_matter
+
+ITEM = """---
+id: x
+kind: story
+date: 2025-05-19T10:00:00+02:00
+day: 2025-05-19
+naive: 2025-05-19 10:00:00
+tags: [a, b]
+extra: {n: 1, f: 2.5, flag: true, none: null}
+---
+Body text.
+"""
+
+
+def reopened(store: Store) -> Store:
+    store.save()
+    return Store(store.path)
+
+
+def test_front_matter_comes_back_as_read(tmp_path: Path) -> None:
+    store = Store(tmp_path / "front-matter.json")
+    first = FrontMatterCache(store)(ITEM, "x.md")
+    again = reopened(store)
+    kept = FrontMatterCache(again)(ITEM, "x.md")
+    assert repr(kept) == repr(first) == repr(read_front_matter(ITEM, path="x.md"))
+    assert again.used, "the second read came from the store"
+
+
+def test_front_matter_json_cannot_hold_is_read_every_time(tmp_path: Path) -> None:
+    store = Store(tmp_path / "front-matter.json")
+    text = "---\nid: x\nblob: !!binary aGVsbG8=\n---\nBody\n"
+    meta, _ = FrontMatterCache(store)(text, "x.md")
+    assert meta["blob"] == b"hello"
+    assert not store.values
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "foreign", "garbage"])
+def test_a_corrupt_or_foreign_store_is_ignored(tmp_path: Path, damage: str) -> None:
+    store = Store(tmp_path / "feeds.json")
+    memo = Memo(store, "world", item_key=str)
+    assert memo.text(["feed", "a"], lambda: "made") == "made"
+    store.save()
+    data = store.path.read_bytes()
+    if damage == "truncate":
+        data = data[:-3]
+    elif damage == "flip":
+        data = data[:-3] + b"X" + data[-2:]
+    elif damage == "foreign":
+        store.path.rename(tmp_path / "other.json")
+        store.path = tmp_path / "other.json"
+        data = store.path.read_bytes()
+    else:
+        data = b"not a store at all"
+    store.path.write_bytes(data)
+    memo = Memo(Store(store.path), "world", item_key=str)
+    assert memo.text(["feed", "a"], lambda: "made again") == "made again"
+
+
+def test_a_memo_keys_on_the_world_and_every_part(tmp_path: Path) -> None:
+    store = Store(tmp_path / "feeds.json")
+    Memo(store, "world", item_key=str).text(["feed", 1], lambda: "one")
+    store = reopened(store)
+    assert Memo(store, "world", item_key=str).text(["feed", 1], lambda: "new") == "one"
+    assert Memo(store, "world 2", item_key=str).text(["feed", 1], lambda: "new") == "new"
+    assert Memo(store, "world", item_key=str).text(["feed", 2], lambda: "two") == "two"
+
+
+def test_a_store_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
+    store = Store(tmp_path / "feeds.json")
+    store.put("a", "1")
+    store.put("b", "2")
+    store = reopened(store)
+    assert store.get("a") == "1"
+    store = reopened(store)
+    assert store.get("a") == "1" and store.get("b") is None
