@@ -56,7 +56,8 @@ from typing import Any
 import yaml
 from kehila.content import classify, iter_markdown, upstream_copy
 from kehila.fileio import atomic_write, locked
-from kehila.itemfile import parse_front_matter, update_locked
+from kehila.itemedit import update_locked
+from kehila.itemfile import parse_front_matter
 from kehila.model import UPSTREAM_CHANGED, Item, ItemError, canonical_language, slugify
 from ruamel.yaml.comments import CommentedMap
 
@@ -309,7 +310,7 @@ def flag_upstream_change(path: Path, when: dt.datetime, *, display: str) -> bool
 
     The caller holds :func:`kehila.fileio.locked` on ``path``. Only the first change is recorded:
     the flag means "look at upstream", and stays until an editor clears it. The rest of the file
-    keeps its bytes (see :func:`kehila.itemfile.update_item`).
+    keeps its bytes (see :func:`kehila.itemedit.update_item`).
 
     Returns:
         Whether the field was added (``False`` if it was there already or there is no source).

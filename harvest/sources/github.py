@@ -40,7 +40,8 @@ from kehila.harvest.sources._qa import (
     sanitize_html,
 )
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
-from kehila.model import Answer, Item, parse_date
+from kehila.itemfile import parse_date
+from kehila.model import Answer, Item
 
 log = logging.getLogger("harvest.github")
 

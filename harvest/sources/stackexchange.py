@@ -36,7 +36,8 @@ from typing import Any, ClassVar
 from kehila.harvest.config import Options
 from kehila.harvest.sources._qa import plain, provenance, sanitize_html
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
-from kehila.model import Answer, Item, License, Person, parse_date
+from kehila.itemfile import parse_date
+from kehila.model import Answer, Item, License, Person
 from lxml import etree
 
 log = logging.getLogger("harvest.stackexchange")

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .model import read_date
+from .itemfile import read_date
 
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:

@@ -4,14 +4,15 @@ Every Markdown item is a YAML front matter block between ``---`` lines, then the
 module is the only one that reads or writes that block; the content model
 (:mod:`kehila.model`) validates what it reads and says what to write, the harvest store writes
 whole items with :func:`render_text`, and the desk and the store edit fields of an existing file
-with :func:`update_item`.
+with :func:`kehila.itemedit.update_item`.
 
 * **Reading** (:func:`parse_front_matter`): PyYAML's safe loader (libyaml when present), with
   dates left as text so that the model parses them and reports a bad one by field.
 * **Writing a whole item** (:func:`render_text`): keys in :data:`KEY_ORDER` first, then the rest
   sorted; dates as :func:`format_date` writes them (``2025-03-14T09:30:00Z``); multi-line text as
   literal blocks; block lists at the indentation of their key.
-* **Editing a field** (:func:`update_item`): the block is loaded with ruamel.yaml in round-trip
+* **Editing a field** (:class:`FrontMatterDocument`, for
+  :func:`kehila.itemedit.update_item`): the block is loaded with ruamel.yaml in round-trip
   mode, changed, and dumped again. Key order, quoting, flow lists and comments survive, fields
   that did not change keep their exact text, new keys go where :data:`KEY_ORDER` puts them, and
   the Markdown body is never parsed or rewritten. The read-modify-write cycle runs under
@@ -25,10 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import frontmatter
 import yaml
@@ -36,10 +36,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
-
-from .fileio import atomic_write, locked
-
-T = TypeVar("T")
 
 #: Keys written in this order first when an item is serialised; anything else follows sorted.
 KEY_ORDER = (
@@ -59,6 +55,32 @@ def format_date(value: dt.datetime) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> dt.datetime:
+    """A YAML date, datetime or ISO 8601 text as a timezone-aware datetime (UTC if naive)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        parsed = dt.datetime.fromisoformat(text)
+    else:
+        raise TypeError(type(value).__name__)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def read_date(value: Any) -> dt.datetime:
+    """:func:`parse_date` of a date someone wrote: a ``ValueError`` says what was expected."""
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected an ISO 8601 date such as 2025-03-14, got {value!r}") from None
 
 
 class _Loader(yaml.SafeLoader):
@@ -288,61 +310,4 @@ def mapping(**values: Any) -> CommentedMap:
     for key, value in values.items():
         if value is not None:
             result[key] = value
-    return result
-
-
-def update_item(
-    path: Path, change: Callable[[CommentedMap], T], *, display: str, require_valid: bool = False
-) -> T:
-    """Apply ``change`` to the front matter of the item at ``path`` and write it back atomically.
-
-    The file is read inside the lock, so a concurrent edit made just before is never lost.
-    ``change`` may raise :class:`EditRefused` to refuse (nothing is written). A change that would
-    turn a valid item into an invalid one is refused with the content model's message; an item
-    that was already invalid may be written (an editor fixes such a file one field at a time),
-    unless ``require_valid`` (publishing an item the model rejects makes no sense).
-
-    Args:
-        path: The item's Markdown file.
-        change: Mutates the front matter mapping in place and returns anything.
-        display: How the file is named in messages, e.g. ``content/stories/acme.md``.
-        require_valid: Refuse unless the item is valid after the change.
-
-    Returns:
-        Whatever ``change`` returned.
-    """
-    with locked(path):
-        return update_locked(path, change, display=display, require_valid=require_valid)
-
-
-def update_locked(
-    path: Path, change: Callable[[CommentedMap], T], *, display: str, require_valid: bool = False
-) -> T:
-    """:func:`update_item` for a caller that already holds :func:`kehila.fileio.locked` on ``path``.
-
-    A command that changes two files (``merge``) locks both first, in path order, and then edits.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EditRefused(f"{display}: the file is gone (moved or deleted meanwhile)") from None
-    from .model import Item, ItemError  # the model reads and writes through this module
-
-    document = FrontMatterDocument.parse(text, path=display)
-    result = change(document.meta)
-    new_text = document.render()
-    if new_text == text:
-        return result
-    try:
-        Item.from_text(new_text, path=display)
-    except ItemError as after:
-        if require_valid:
-            raise EditRefused(f"refused, the item is not valid: {after}") from None
-        try:
-            Item.from_text(text, path=display)
-        except ItemError:
-            pass  # already invalid before this edit: writing does not make it worse
-        else:
-            raise EditRefused(f"refused, the item would no longer be valid: {after}") from None
-    atomic_write(path, new_text)
     return result

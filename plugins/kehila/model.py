@@ -16,33 +16,28 @@ Validation errors name the file, the field, what was expected and what was found
 >>> Item.from_metadata({"id": "x", "kind": "review"}, "", path="x.md")
 Traceback (most recent call last):
 ...
-kehila.model.ItemError: x.md: field 'kind': expected one of story, qa, newsletter, got 'review'
+kehila.validation.ItemError: x.md: field 'kind': expected one of story, qa, newsletter, got 'review'
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from .i18n import direction
-from .itemfile import KEY_ORDER, format_date, ordered, parse_front_matter, render_text
+from .itemfile import KEY_ORDER, format_date, ordered, render_text
+from .validation import ItemError, Validator, describe, read_front_matter
 
 KINDS = ("story", "qa", "newsletter")
 STATUSES = ("pending", "published", "rejected")
 DISCLOSURES = ("none", "employee", "paid", "gifted", "partner")
 CONSENT_METHODS = ("form", "email", "public-post")
-
-
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
 def canonical_language(tag: str) -> str:
@@ -86,66 +81,6 @@ UPSTREAM_CHANGED = "upstream_changed"
 #: Keys of the provenance (``source``) that change on every harvest and so never count towards
 #: the content digest.
 _VOLATILE_SOURCE_KEYS = frozenset({"harvested", "digest", "upstream"})
-
-
-class ItemError(ValueError):
-    """An item that does not follow the content model.
-
-    The message has the form ``<path>:<line>: field '<name>': <problem>`` (without ``:<line>``
-    when the field is missing, or when the error was found in data rather than in a file's text,
-    and ``<path>: <problem>`` for problems of the whole file), so that a user can go straight to
-    the line to fix.
-    """
-
-    def __init__(
-        self, path: str, problem: str, *, field: str | None = None, line: int | None = None
-    ) -> None:
-        self.path = path
-        self.field = field
-        self.problem = problem
-        self.line = line
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {self.detail}")
-
-    @property
-    def detail(self) -> str:
-        """The message without the file and line: ``field '<name>': <problem>``."""
-        return f"field '{self.field}': {self.problem}" if self.field else self.problem
-
-    def located(self, text: str) -> ItemError:
-        """This error with the line of its field in ``text``, the file it was found in."""
-        if self.field is None or self.line is not None:
-            return self
-        line = _field_line(text, self.field)
-        if line is None:
-            return self
-        return ItemError(self.path, self.problem, field=self.field, line=line)
-
-
-def _field_line(text: str, name: str) -> int | None:
-    """The line (from 1) of the front matter field ``name`` (``consent.method``, ``answers[0]``).
-
-    The top-level key's line, or its sub-key's when one is named and written on a line of its own.
-    """
-    lines = text.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return None
-    top = re.split(r"[.\[]", name, maxsplit=1)[0]
-    sub = re.fullmatch(r"[^.\[]+\.([^.\[]+)", name)
-    found = None
-    for number, line in enumerate(lines[1:], start=2):
-        if line.rstrip() == "---":
-            break
-        if found is None:
-            if re.match(rf"{re.escape(top)}\s*:", line):
-                found = number
-                if sub is None:
-                    return found
-        elif line[:1] not in (" ", "\t", "-", ""):
-            break  # the next top-level key: the sub-key is not on a line of its own
-        elif sub is not None and re.match(rf"\s+{re.escape(sub.group(1))}\s*:", line):
-            return number
-    return found
 
 
 @dataclass(frozen=True)
@@ -324,7 +259,7 @@ class Item:
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any], body: str, *, path: str) -> Item:
         """Validate front matter fields and build an item, or raise :class:`ItemError`."""
-        v = _Validator(meta, path)
+        v = ItemValidator(meta, path)
         item_id = v.string("id")
         kind = v.choice("kind", KINDS)
         item = cls(
@@ -452,16 +387,6 @@ class Item:
         return content_digest(self.to_metadata(), self.body)
 
 
-def read_front_matter(text: str, *, path: str) -> tuple[dict[str, Any], str]:
-    """:func:`parse_front_matter`, with problems reported as :class:`ItemError` for ``path``."""
-    try:
-        return parse_front_matter(text)
-    except yaml.YAMLError as exc:
-        raise ItemError(path, f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
-    except (ValueError, TypeError) as exc:
-        raise ItemError(path, f"front matter could not be read: {exc}") from None
-
-
 def content_digest(metadata: Mapping[str, Any], body: str) -> str:
     """A stable fingerprint of an item's content.
 
@@ -490,49 +415,8 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-_")
 
 
-def parse_date(value: Any) -> dt.datetime:
-    """A YAML date, datetime or ISO 8601 text as a timezone-aware datetime (UTC if naive)."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        parsed = dt.datetime.fromisoformat(text)
-    else:
-        raise TypeError(type(value).__name__)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
-
-
-def read_date(value: Any) -> dt.datetime:
-    """:func:`parse_date` of a date someone wrote: a ``ValueError`` says what was expected."""
-    try:
-        return parse_date(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"expected an ISO 8601 date such as 2025-03-14, got {value!r}") from None
-
-
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    # The block handed to YAML starts right after the opening '---', so its line 0 is the
-    # file's line 1: marks count from 0, file lines from 1.
-    mark = getattr(exc, "problem_mark", None)
-    context = getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return problem
-    where = f"line {mark.line + 1}, column {mark.column + 1}"
-    if context is not None and context.line != mark.line:
-        what = getattr(exc, "context", None) or "it"
-        where += f"; {what.removeprefix('while ')} started at line {context.line + 1}"
-    return f"{problem} ({where})"
 
 
 def check_field(name: str, value: Any, *, path: str) -> Any:
@@ -546,7 +430,7 @@ def check_field(name: str, value: Any, *, path: str) -> Any:
         value: The value as it would be written in front matter.
         path: How the file is named in the message.
     """
-    v = _Validator({name: value}, path)
+    v = ItemValidator({name: value}, path)
     readers: dict[str, Callable[[str], Any]] = {
         "title": v.string,
         "quote": lambda n: v.string(n, required=False),
@@ -558,85 +442,8 @@ def check_field(name: str, value: Any, *, path: str) -> Any:
     return readers[name](name)
 
 
-def _describe(value: Any) -> str:
-    """How a wrong value is shown in an error: its repr, and its type when that is the problem."""
-    return f"{value!r} ({_type_name(value)})"
-
-
-def _type_name(value: Any) -> str:
-    return {
-        str: "text",
-        int: "number",
-        float: "number",
-        bool: "true/false",
-        list: "list",
-        dict: "mapping",
-        type(None): "nothing",
-    }.get(type(value), type(value).__name__)
-
-
-class _Validator:
-    """Reads fields from front matter, raising :class:`ItemError` with the model's exact wording."""
-
-    def __init__(self, meta: Mapping[str, Any], path: str, prefix: str = "") -> None:
-        self.meta = meta
-        self.path = path
-        self.prefix = prefix
-
-    def _error(self, name: str, problem: str) -> ItemError:
-        return ItemError(self.path, problem, field=self.prefix + name)
-
-    def _get(self, name: str, required: bool) -> Any:
-        value = self.meta.get(name)
-        if value is None and required:
-            raise self._error(name, "required field is missing")
-        return value
-
-    def string(self, name: str, *, required: bool = True) -> Any:
-        value = self._get(name, required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self._error(name, f"expected text, got {_describe(value)}")
-        if required and not value.strip():
-            raise self._error(name, "expected text, got an empty value")
-        return value
-
-    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> Any:
-        value = self._get(name, required)
-        if value is None:
-            return None
-        if value not in choices:
-            close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise self._error(name, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
-        return value
-
-    def date(self, name: str, *, required: bool = True) -> Any:
-        value = self._get(name, required)
-        if value is None:
-            return None
-        try:
-            return read_date(value)
-        except ValueError as exc:
-            raise self._error(name, str(exc)) from None
-
-    def language(self, name: str) -> str:
-        value = self.string(name)
-        if not _LANGUAGE_TAG.match(value):
-            raise self._error(
-                name, f"expected a BCP 47 language tag such as en or he, got {value!r}"
-            )
-        return value
-
-    def string_list(self, name: str) -> list[str]:
-        value = self._get(name, True)
-        if not isinstance(value, list):
-            raise self._error(name, f"expected a list of text, got {_describe(value)}")
-        for entry in value:
-            if not isinstance(entry, str) or not entry.strip():
-                raise self._error(name, f"expected a list of text, got an entry {_describe(entry)}")
-        return list(value)
+class ItemValidator(Validator):
+    """The fields of an item on top of the :class:`~kehila.validation.Validator` core."""
 
     def slug(self, name: str) -> str | None:
         value = self.string(name, required=False)
@@ -645,34 +452,6 @@ class _Validator:
                 name, f"expected lower-case letters, digits and dashes, got {value!r}"
             )
         return value
-
-    def boolean(self, name: str) -> bool:
-        value = self._get(name, False)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            raise self._error(name, f"expected true or false, got {_describe(value)}")
-        return value
-
-    def integer(self, name: str) -> int | None:
-        value = self._get(name, False)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._error(name, f"expected a whole number, got {_describe(value)}")
-        return value
-
-    def _mapping(
-        self, name: str, shorthand: Callable[[str], dict[str, Any]] | None = None
-    ) -> _Validator | None:
-        value = self._get(name, False)
-        if value is None:
-            return None
-        if isinstance(value, str) and shorthand is not None:
-            value = shorthand(value)
-        if not isinstance(value, Mapping):
-            raise self._error(name, f"expected a mapping, got {_describe(value)}")
-        return _Validator(value, self.path, f"{self.prefix}{name}.")
 
     def person(self, name: str, *, required: bool = False) -> Person | None:
         sub = self._mapping(name, shorthand=lambda text: {"name": text})
@@ -724,12 +503,12 @@ class _Validator:
     def answers(self, name: str) -> list[Answer]:
         value = self._get(name, True)
         if not isinstance(value, list):
-            raise self._error(name, f"expected a list of answers, got {_describe(value)}")
+            raise self._error(name, f"expected a list of answers, got {describe(value)}")
         answers = []
         for index, entry in enumerate(value):
             if not isinstance(entry, Mapping):
-                raise self._error(f"{name}[{index}]", f"expected a mapping, got {_describe(entry)}")
-            sub = _Validator(entry, self.path, f"{self.prefix}{name}[{index}].")
+                raise self._error(f"{name}[{index}]", f"expected a mapping, got {describe(entry)}")
+            sub = ItemValidator(entry, self.path, f"{self.prefix}{name}[{index}].")
             author = sub.person("author", required=True)
             assert author is not None
             answer = Answer(

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kehila.itemfile import set_field, update_item
+from kehila.itemedit import update_item
+from kehila.itemfile import set_field
 from kehila.model import Item
 
 from .conftest import read

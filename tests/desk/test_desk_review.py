@@ -8,7 +8,8 @@ import re
 
 import pytest
 from kehila.desk.queue import DeskError
-from kehila.itemfile import set_field, update_item
+from kehila.itemedit import update_item
+from kehila.itemfile import set_field
 
 from .conftest import read
 

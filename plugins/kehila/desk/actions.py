@@ -32,7 +32,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..content import upstream_copy
 from ..fileio import atomic_write, locked
-from ..itemfile import mapping, set_field, update_item, update_locked
+from ..itemedit import update_item, update_locked
+from ..itemfile import mapping, set_field
 from ..model import (
     CONSENT_METHODS,
     DISCLOSURES,
@@ -254,7 +255,7 @@ def edit(
     An empty ``quote`` or ``author_url`` removes it; ``featured=False`` removes ``featured``.
     A language tag is written in its canonical case (``en-us`` -> ``en-US``). Each value is
     checked alone with the content model's own reading and message, then the whole item as for
-    every desk edit (see :func:`kehila.itemfile.update_item`).
+    every desk edit (see :func:`kehila.itemedit.update_item`).
 
     Returns:
         The names of the fields that changed (empty when every value was already there).

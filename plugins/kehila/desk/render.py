@@ -12,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..model import Item, parse_date
+from ..itemfile import parse_date
+from ..model import Item
 from ..terminal import clean, shown
 from .actions import hint, upstream_version
 from .queue import FLAGS, UPSTREAM_CHANGED, Desk, Entry, is_edited, source_name
