@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 import yaml_env_tag
 from kehila.model import slugify
+from kehila.validation import LANGUAGE_TAG
 
 from .sources import get_factory, known_types
 from .sources.base import ConfigError, HarvestContext, Source
@@ -299,7 +300,7 @@ class Options:
         """A BCP 47 language tag such as ``en`` or ``he``."""
 
         def check(value: str) -> str:
-            if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", value):
+            if not LANGUAGE_TAG.match(value):
                 raise self.error(option, f"expected a language tag such as en or he, got {value!r}")
             return value
 

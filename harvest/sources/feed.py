@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 import feedparser
 from kehila.model import Item, Person, Provenance
+from kehila.validation import LANGUAGE_TAG
 
 from ..config import Options
 from ..http import FetchError, NotModified
@@ -49,7 +50,6 @@ from ..sanitize import (
 from ..store import UNDATED
 from .base import HarvestContext, HarvestError, Skipped
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Anything that looks like an HTML tag (or comment) in a description.
 _HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9-]*\s*|!--)>")
@@ -305,4 +305,4 @@ def _clean_language(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip().replace("_", "-")
-    return value if _LANGUAGE.match(value) else None
+    return value if LANGUAGE_TAG.match(value) else None
