@@ -31,9 +31,9 @@ from rich.table import Table
 
 from .config import HarvestConfig, build_sources, read_config
 from .http import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HttpClient
-from .sanitize import first_sentence, plain_text, text_to_markdown
 from .sources.base import HarvestContext, HarvestError, Skipped
 from .store import ItemStore, Outcome, StoreResult, harvest_lock
+from .to_markdown import first_sentence, plain_text, text_to_markdown
 
 log = logging.getLogger("kehila.harvest")
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kehila.harvest import sanitize
+from kehila.harvest import to_markdown
 from kehila.model import Consent, Person, Provenance
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s")
@@ -19,18 +19,18 @@ _QUOTE_LIMIT = 280
 
 
 def sanitize_html(html: str, *, base_url: str | None = None, mask: bool = True) -> str:
-    """Harvested HTML as safe Markdown, through :mod:`kehila.harvest.sanitize`.
+    """Harvested HTML as safe Markdown, through :mod:`kehila.harvest.to_markdown`.
 
     Forums write links to their own pages as ``/t/...``, ``../uploads/...`` or ``//cdn/...``:
     they are resolved against ``base_url`` (the post's page) so that they still work on the hub;
     without a base they are dropped.
     """
-    return sanitize.html_to_markdown(html, base_url=base_url, mask=mask)
+    return to_markdown.html_to_markdown(html, base_url=base_url, mask=mask)
 
 
 def plain(value: str, *, mask: bool = True) -> str:
     """A one-line plain string (a title or a quote) from text that may hold HTML or entities."""
-    return sanitize.plain_text(value, mask=mask)
+    return to_markdown.plain_text(value, mask=mask)
 
 
 def provenance(source: Any, url: str, extra: Mapping[str, Any] | None = None) -> Provenance:

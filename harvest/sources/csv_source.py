@@ -53,8 +53,8 @@ from kehila.model import Consent, Item, Person, Provenance
 
 from ..config import Options
 from ..http import FetchError, NotModified
-from ..sanitize import first_sentence, plain_text, text_to_markdown
 from ..store import UNDATED
+from ..to_markdown import first_sentence, plain_text, text_to_markdown
 from .base import HarvestContext, HarvestError, Skipped
 
 log = logging.getLogger("harvest.csv")

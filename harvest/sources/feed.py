@@ -8,7 +8,7 @@ The feed is fetched through the shared client (conditional GET: an unchanged fee
 the bytes and the response headers (so the HTTP charset is honoured). Per entry:
 
 * full content (``content:encoded``, Atom ``content``) is preferred over the summary; HTML is
-  sanitised and converted to Markdown (:mod:`kehila.harvest.sanitize`), its relative URLs
+  sanitised and converted to Markdown (:mod:`kehila.harvest.to_markdown`), its relative URLs
   resolved against the ``xml:base`` in effect, else the entry's link, else the feed's URL;
 * the id is ``feed:<source name>:<entry id>`` (the entry's guid/id, else its link);
 * authors, the published (else updated) date, categories as tags and the entry link are kept;
@@ -38,7 +38,8 @@ from kehila.validation import LANGUAGE_TAG
 
 from ..config import Options
 from ..http import FetchError, NotModified
-from ..sanitize import (
+from ..store import UNDATED
+from ..to_markdown import (
     EMAIL_MASK,
     absolute_url,
     first_sentence,
@@ -47,7 +48,6 @@ from ..sanitize import (
     shorten,
     text_to_markdown,
 )
-from ..store import UNDATED
 from .base import HarvestContext, HarvestError, Skipped
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -89,7 +89,7 @@ class FeedSource:
         if response is NotModified:
             self.notice = "not modified since the last harvest (HTTP 304)"
             return
-        # nh3 is the one sanitiser of every source (kehila.harvest.sanitize); feedparser's own
+        # nh3 is the one sanitiser of every source (kehila.harvest.to_markdown); feedparser's own
         # would only hide from the tests what nh3 must catch. Relative URLs are resolved by
         # that one sanitiser too, against each entry's base (see _base); feedparser is told the
         # feed's location (it restores no empty base after an element with an xml:base).

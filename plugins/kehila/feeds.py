@@ -23,7 +23,6 @@ from html import escape
 from urllib.parse import urljoin, urlsplit
 
 import markdown
-import nh3
 from feedgen.feed import FeedGenerator
 
 from .cache import Memo
@@ -32,6 +31,7 @@ from .hub import Hub
 from .i18n import N_, gettext
 from .model import Item
 from .pages import DISCLOSURE_LABELS, FEED_FORMAT_NAMES, PageSpec
+from .sanitize import FEED
 from .urls import KIND_SECTIONS, relative_url
 
 #: Media types, for <link rel="alternate"> and for tests.
@@ -204,11 +204,7 @@ def item_html(
         by = gettext(language, N_("Accepted answer by %(name)s:"), name=accepted.author.name)
         parts.append(f"\n**{by}**\n\n{accepted.body}")
     html = _markdown().reset().convert("\n\n".join(parts))
-    return nh3.clean(
-        html,
-        url_schemes={"http", "https", "mailto"},
-        attribute_filter=absolute.filter if absolute else None,
-    )
+    return FEED.clean(html, attribute_filter=absolute.filter if absolute else None)
 
 
 class _Absolute:

@@ -33,13 +33,13 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import css_inline
 import lxml.html
 import markdown
-import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from ..hub import Hub
 from ..model import Item
 from ..pages import format_date
+from ..sanitize import EMAIL
 from . import messages
 from .messages import direction
 from .settings import NewsletterSettings
@@ -56,23 +56,6 @@ DEFAULT_STYLESHEET = Path(__file__).with_name("email.css")
 CONTENT_WIDTH = 552
 #: Markdown features of the email (the archive page's ``fenced_code`` and ``tables`` included).
 _MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "attr_list"]
-#: What an issue's HTML may contain once converted: text, structure and images; no script,
-#: form, frame, style or event handler.
-_TAGS = {
-    *_words(
-        "a abbr b blockquote br caption code col colgroup dd del div dl dt em figcaption figure"
-    ),
-    *_words("h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s small span strong sub sup"),
-    *_words("table tbody td tfoot th thead tr u ul"),
-}
-_ATTRIBUTES = {
-    "*": {"lang", "dir", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start"},
-}
 _BLOCKS = frozenset(
     _words("p div h1 h2 h3 h4 h5 h6 ul ol li pre blockquote table hr dl dd dt figure figcaption")
 )
@@ -268,14 +251,7 @@ def _absolute(url: str, *, site: EmailSite, item: Item) -> str:
 def _body_tree(body_md: str, absolute: Callable[[str], str]) -> lxml.html.HtmlElement:
     """The issue's body as a sanitised HTML tree with absolute links and sized images."""
     html = _markdown().reset().convert(body_md)
-    html = nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel=None,
-        strip_comments=True,
-    )
+    html = EMAIL.clean(html)
     tree = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
     tree.rewrite_links(absolute, resolve_base_href=False)
     for image in tree.iter("img"):

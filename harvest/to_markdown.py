@@ -2,13 +2,13 @@
 
 Everything a source brings in passes through here before it reaches ``content/``:
 
-1. :func:`clean_html` runs `nh3 <https://nh3.readthedocs.io>`_ (the Rust ``ammonia`` sanitiser)
-   with a small allow-list: text structure, links and images with ``http(s)`` URLs only. Scripts,
-   styles, iframes, objects, forms, SVG/MathML and templates are removed *with their content*;
-   every event-handler attribute, ``style`` and ``javascript:``/``data:`` URL is dropped. Every
-   relative URL (``x``, ``../x``, ``/x``, ``//host/x``) is resolved against the document's base
-   (:func:`absolute_url`, the one rule of every source); one that cannot be resolved is dropped,
-   since on the hub it would point at a page of the hub instead.
+1. :func:`clean_html` runs nh3 with the harvest policy (:data:`kehila.sanitize.HARVEST`, beside
+   Kehila's other sanitiser policies): text structure, links and images with ``http(s)`` URLs
+   only. Scripts, styles, iframes, objects, forms, SVG/MathML and templates are removed *with
+   their content*; every event-handler attribute, ``style`` and ``javascript:``/``data:`` URL is
+   dropped. Every relative URL (``x``, ``../x``, ``/x``, ``//host/x``) is resolved against the
+   document's base (:func:`absolute_url`, the one rule of every source); one that cannot be
+   resolved is dropped, since on the hub it would point at a page of the hub instead.
 2. :func:`html_to_markdown` converts the clean HTML with `markdownify`_. Text is escaped for
    Markdown *as MkDocs renders it* (Python-Markdown with ``attr_list`` and ``md_in_html``): ``<``,
    ``>`` and ``&`` become entities and ``[``, ``]``, ``{``, ``}`` are backslash-escaped, so text
@@ -18,7 +18,7 @@ Everything a source brings in passes through here before it reaches ``content/``
    ``[phone hidden]`` (on by default for every source; ``mask_contacts: false`` turns it off).
 
 :func:`plain_text` is for fields the templates escape themselves (titles, quotes, names): tags are
-stripped, entities decoded and whitespace collapsed.
+stripped (:data:`kehila.sanitize.HARVEST_TEXT`), entities decoded and whitespace collapsed.
 
 .. _markdownify: https://github.com/matthewwithanm/python-markdownify
 """
@@ -32,38 +32,12 @@ import urllib.parse
 import warnings
 from typing import Any
 
-import nh3
 from bs4 import MarkupResemblesLocatorWarning
+from kehila.sanitize import HARVEST, HARVEST_TEXT
 from markdownify import MarkdownConverter
 
-#: Tags kept (their attributes are limited further by :data:`ATTRIBUTES`).
-TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-        "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-        "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
-        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-    }
-)  # fmt: skip
-
-#: Tags removed together with everything inside them.
-DROPPED_WITH_CONTENT = frozenset(
-    {
-        "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-        "template", "svg", "math", "form", "textarea", "select", "button", "title", "head",
-        "noembed", "noframes", "xmp", "plaintext",
-    }
-)  # fmt: skip
-
-ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-
-URL_SCHEMES = frozenset({"http", "https"})
+#: The schemes a harvested URL may have (the harvest policy's).
+URL_SCHEMES = HARVEST.url_schemes
 
 #: Characters a URL may keep as they are in Markdown ``(...)``; everything else is %-encoded.
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
@@ -86,22 +60,16 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def clean_html(fragment: str, *, base_url: str | None = None) -> str:
-    """Sanitise an HTML fragment with nh3 (see the module documentation for what survives).
+    """Sanitise an HTML fragment with the harvest policy (see the module documentation).
 
     Args:
         fragment: The HTML, as harvested.
         base_url: The address relative URLs are resolved against (the page the HTML comes
             from); without one, relative URLs are dropped.
     """
-    return nh3.clean(
+    return HARVEST.clean(
         fragment,
-        tags=set(TAGS),
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
         attribute_filter=functools.partial(_filter_attribute, base_url=_http_base(base_url)),
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
     )
 
 
@@ -140,7 +108,7 @@ def plain_text(value: str, *, mask: bool = True) -> str:
     """A one-line plain string from HTML or text: tags stripped, entities decoded."""
     # Block boundaries become spaces, so "<p>a</p><p>b</p>" reads "a b", not "ab".
     spaced = _BLOCK_TAG.sub(r" \g<0>", value)
-    stripped = nh3.clean(spaced, tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
+    stripped = HARVEST_TEXT.clean(spaced)
     text = " ".join(html.unescape(stripped).split())
     return mask_contacts(text) if mask else text
 

@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from kehila.harvest.sanitize import (
+from kehila.harvest.sources._qa import sanitize_html
+from kehila.harvest.to_markdown import (
     EMAIL_MASK,
     PHONE_MASK,
     html_to_markdown,
@@ -21,7 +22,6 @@ from kehila.harvest.sanitize import (
     plain_text,
     text_to_markdown,
 )
-from kehila.harvest.sources._qa import sanitize_html
 
 from ..conftest import corpus_names
 from .conftest import FeedServer, harvest, summary, write_project
@@ -196,7 +196,7 @@ def test_plain_text_strips_tags_and_decodes_entities() -> None:
     ],
 )
 def test_every_relative_url_form_resolves_against_the_base(href: str, expected: str) -> None:
-    # The Q&A sources and the feed share one rule (kehila.harvest.sanitize.absolute_url).
+    # The Q&A sources and the feed share one rule (kehila.harvest.to_markdown.absolute_url).
     html = f'<p><img src="{href}" alt="i"> <a href="{href}">l</a></p>'
     base = "https://forum.example/t/topic/42"
     assert sanitize_html(html, base_url=base) == f"![i]({expected}) [l]({expected})"
