@@ -1,9 +1,9 @@
 """The links and images in an item's Markdown, as one parser reads them.
 
-The build (:meth:`kehila.hub.Hub.relink` points links between item files at the published pages)
-and ``kehila check`` (:mod:`kehila.desk.checks` reports links that lead nowhere) must agree on
-what a link is, so both ask :func:`links`. It reads the text with markdown-it in its CommonMark
-preset and reports, in the order of the text:
+The build (:meth:`kehila.linking.HubLinks.relink` points links between item files at the
+published pages) and ``kehila check`` (:mod:`kehila.desk.checks` reports links that lead
+nowhere) must agree on what a link is, so both ask :func:`links`. It reads the text with
+markdown-it in its CommonMark preset and reports, in the order of the text:
 
 - inline links and images: ``[text](url "title")``, ``![alt](<a b.png>)``, an image inside a
   link's text included;
