@@ -15,6 +15,8 @@ from kehila.desk.queue import Desk
 from kehila.hub import Hub
 from kehila.links import Link, links
 
+from ..conftest import build
+
 
 def found(text: str) -> list[tuple[str, str, str | None]]:
     """Kind, href and the destination as it sits in the text, of every link found."""
@@ -166,3 +168,20 @@ def _render(text: str) -> str:
 
 def _links_in_html(html: str) -> list[str]:
     return re.findall(r'(?:href|src)="([^"]*)"', html)
+
+
+def test_a_real_build_drops_what_check_reports(demo_project: Path, monkeypatch) -> None:
+    """Every form at once, through MkDocs (strict: every link that stays must resolve)."""
+    monkeypatch.chdir(demo_project)
+    path = Path("content/stories/2025-05-19-volunteer-fire-brigade.md")
+    forms = [form.replace("[ref]", f"[ref{n}]").format(PENDING) for n, form in enumerate(FORMS)]
+    forms = [form.replace("[the answer]", f"[the answer {n}]") for n, form in enumerate(forms)]
+    path.write_text(path.read_text("utf-8") + "\n" + "\n\n".join(forms) + "\n", "utf-8")
+    Path("content/img").mkdir()
+    Path("content/img/x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    flagged = [p for p in check_content(Desk.load(Path("content"))) if "not published" in p.message]
+    linked = [f for f in forms if any("pending-webhooks" in h for h in _links_in_html(_render(f)))]
+    assert len(flagged) == len(linked) == 9
+    site = build(demo_project, strict=True)
+    html = (site / "stories" / "volunteer-fire-brigade" / "index.html").read_text("utf-8")
+    assert not [h for h in _links_in_html(html) if "pending-webhooks" in h]
