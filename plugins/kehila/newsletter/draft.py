@@ -144,8 +144,9 @@ def _linker(here: str) -> Callable[[Item], str]:
 
 
 def _link_text(title: str) -> str:
-    # Brackets, even escaped, would end the link text for the hub's relinking: round ones read
-    # the same.
+    # Square brackets become round ones, which read the same: link text without brackets stays
+    # a link for any Markdown reader, however it treats escapes (the hub's relinking, which
+    # reads them as Markdown does, once ended a link's text at any bracket).
     return _escape(title.replace("[", "(").replace("]", ")"))
 
 
