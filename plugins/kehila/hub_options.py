@@ -23,58 +23,93 @@ DEFAULT_TITLES = {
 }
 
 
+#: The feed formats, in the order feeds are offered.
+FEED_FORMATS = ("atom", "rss", "json")
+
+
+def option(default: Any, kind: str = "switch", **details: Any) -> Any:
+    """A hub option that is also an option of the ``kehila`` plugin, with its one default.
+
+    ``kind`` says how the plugin's configuration checks it (:mod:`kehila.mkdocs.config` builds
+    its schema from these fields): ``switch`` (true or false), ``title`` (unset: the catalog's
+    title), ``number`` (a whole number of at least 1), ``site_path``, ``url_format`` (an item
+    URL format), ``page_url_format`` (with the ``placeholder`` it must hold), ``feed_formats``,
+    ``newsletter`` (true, false or the ``newsletter:`` block).
+    """
+    metadata = {"option": kind, **details}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class HubOptions:
     """What to generate and where; the plugin fills this from its typed configuration.
 
-    A title left empty is the catalog's default title in the site's language.
+    Each option made with :func:`option` is an option of the ``kehila`` plugin of the same name
+    and default: the plugin's schema is built from this table. A title left empty is the
+    catalog's default title in the site's language.
     """
 
-    home: bool = True
-    home_title: str = ""
-    home_featured: int = 3
-    home_latest: int = 5
-    stories: bool = True
-    stories_title: str = ""
-    stories_url: str = "stories"
-    stories_url_format: str = "stories/{slug}"
-    stories_per_page: int = 24
-    wall: bool = True
-    wall_title: str = ""
-    wall_url: str = "stories/wall"
-    wall_max: int = 200
-    questions: bool = True
-    questions_title: str = ""
-    questions_url: str = "questions"
-    questions_url_format: str = "questions/{slug}"
-    questions_per_page: int = 50
-    newsletter: bool = True
-    newsletter_title: str = ""
-    newsletter_url: str = "newsletter"
-    newsletter_url_format: str = "newsletter/{date:%Y}/{slug}"
-    newsletter_years: bool = True
-    newsletter_year_url_format: str = "newsletter/{year}"
+    # Home page
+    home: bool = option(True)
+    home_title: str = option("", "title")
+    home_featured: int = option(3, "number")
+    home_latest: int = option(5, "number")
+    # Success stories: index with cards, one page per story
+    stories: bool = option(True)
+    stories_title: str = option("", "title")
+    stories_url: str = option("stories", "site_path")
+    stories_url_format: str = option("stories/{slug}", "url_format")
+    stories_per_page: int = option(24, "number")
+    # Wall of love: every story's quote on one page, filterable by tag
+    wall: bool = option(True)
+    wall_title: str = option("", "title")
+    wall_url: str = option("stories/wall", "site_path")
+    wall_max: int = option(200, "number")
+    # Questions and answers: knowledge base by tag, one page per thread
+    questions: bool = option(True)
+    questions_title: str = option("", "title")
+    questions_url: str = option("questions", "site_path")
+    questions_url_format: str = option("questions/{slug}", "url_format")
+    questions_per_page: int = option(50, "number")
+    # Newsletter archive: issues by year, permanent URLs from date and stored slug. In mkdocs.yml
+    # a mapping instead of true configures the email of each issue (`kehila newsletter`).
+    newsletter: bool = option(True, "newsletter")
+    newsletter_title: str = option("", "title")
+    newsletter_url: str = option("newsletter", "site_path")
+    newsletter_url_format: str = option("newsletter/{date:%Y}/{slug}", "url_format")
+    newsletter_years: bool = option(True)
+    newsletter_year_url_format: str = option(
+        "newsletter/{year}", "page_url_format", placeholder="year"
+    )
     newsletter_subscribe_url: str | None = None
     """Where readers subscribe (``subscribe_url`` of the ``newsletter:`` block): archive pages
     link to it."""
-    tags: bool = True
-    tags_title: str = ""
-    tags_url: str = "tags"
-    tags_url_format: str = "tags/{slug}"
-    feeds: bool = True
-    feeds_formats: list[str] = field(default_factory=lambda: ["atom", "rss", "json"])
-    feeds_url_format: str = "feeds/{section}"
-    feeds_max: int = 20
-    feeds_tags: bool = True
-    feeds_languages: bool = True
-    feeds_page: bool = True
-    feeds_page_url: str = "feeds"
-    feeds_page_title: str = ""
-    embed: bool = True
-    embed_url: str = "embed"
-    embed_page_url: str = "stories/embed"
-    embed_page_title: str = ""
-    embed_max: int = 50
+    # Tags: one page per tag across kinds, and an index of all tags
+    tags: bool = option(True)
+    tags_title: str = option("", "title")
+    tags_url: str = option("tags", "site_path")
+    tags_url_format: str = option("tags/{slug}", "page_url_format", placeholder="slug")
+    # Feeds: Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter, every tag
+    # and every language, and a page that lists them
+    feeds: bool = option(True)
+    feeds_formats: list[str] = option(list(FEED_FORMATS), "feed_formats")
+    feeds_url_format: str = option("feeds/{section}", "page_url_format", placeholder="section")
+    feeds_max: int = option(20, "number")
+    feeds_tags: bool = option(True)
+    feeds_languages: bool = option(True)
+    feeds_page: bool = option(True)
+    feeds_page_url: str = option("feeds", "site_path")
+    feeds_page_title: str = option("", "title")
+    # Embed: the wall of love on other sites (a loader script, a sandboxed frame, static
+    # fragments) and the hub's "Embed" page that writes the snippet
+    embed: bool = option(True)
+    embed_url: str = option("embed", "site_path")
+    embed_page_url: str = option("stories/embed", "site_path")
+    embed_page_title: str = option("", "title")
+    embed_max: int = option(50, "number")
+    # What the site says (not options of the plugin)
     use_directory_urls: bool = True
     site_language: str = "en"
     tag_names: TagNames = field(default_factory=TagNames)

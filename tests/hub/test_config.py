@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import pytest
+from kehila.hub_options import HubOptions
 from kehila.mkdocs.config import KehilaConfig
 from mkdocs.exceptions import Abort
 
@@ -157,3 +159,21 @@ def test_the_old_workers_option_is_a_warning_that_says_what_to_do() -> None:
             "mkdocs.yml.",
         )
     ]
+
+
+def test_the_hub_options_and_the_plugin_schema_have_one_set_of_defaults() -> None:
+    """Every option of HubOptions made with option() is a plugin option with the same default,
+    and a plugin configuration left empty gives the hub what an empty mkdocs.yml read as plain
+    data gives it (as the newsletter commands read it)."""
+    schema = dict(KehilaConfig._schema)
+    shared = [spec for spec in dataclasses.fields(HubOptions) if "option" in spec.metadata]
+    assert len(shared) >= 40
+    for spec in shared:
+        factory = spec.default_factory
+        default = spec.default if factory is dataclasses.MISSING else factory()
+        expected = None if spec.metadata["option"] == "title" else default
+        assert schema[spec.name].default == expected, spec.name
+    config = KehilaConfig()
+    config.load_dict({})
+    assert config.validate() == ([], [])
+    assert HubOptions.from_options(config) == HubOptions.from_options({})

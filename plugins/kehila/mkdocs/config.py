@@ -3,16 +3,21 @@
 Options are flat and grouped by feature prefix, each feature switched on by a bool of the same
 name (as Material's blog does): ``stories``, then ``stories_title``, ``stories_url_format``.
 Every option is documented in ``docs/configuration.md``, one table per feature.
+
+The options of the hub's pages (``home`` to ``embed_max``) and their defaults are written once,
+in :class:`~kehila.hub_options.HubOptions` (engine-neutral): their schema is built from it here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import posixpath
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from ..hub_options import FEED_FORMATS, HubOptions
 from ..newsletter.settings import NewsletterSettings
 
 #: Placeholders an item URL format may use.
@@ -24,8 +29,6 @@ _ITEM_PLACEHOLDERS = {
 }
 #: Placeholders of the page URL formats other than items'.
 _OTHER_PLACEHOLDERS = {"slug": "a-tag", "year": 2025, "section": "stories"}
-
-FEED_FORMATS = ("atom", "rss", "json")
 
 
 def _check_site_path(value: str, example: str) -> None:
@@ -137,7 +140,39 @@ def _check_format(value: str, placeholders: dict[str, object], allowed: str) -> 
         ) from None
 
 
-class KehilaConfig(base.Config):
+def _hub_option(spec: dataclasses.Field) -> c.BaseConfigOption:
+    """The schema of one hub option (see :func:`kehila.hub_options.option`)."""
+    kind = spec.metadata["option"]
+    factory = spec.default_factory
+    default = spec.default if factory is dataclasses.MISSING else factory()
+    if kind == "switch":
+        return c.Type(bool, default=default)
+    if kind == "title":
+        return c.Optional(c.Type(str))
+    if kind == "number":
+        return WholeNumber(default=default)
+    if kind == "site_path":
+        return SitePath(default=default)
+    if kind == "url_format":
+        return UrlFormat(default=default)
+    if kind == "page_url_format":
+        return PageUrlFormat(default=default, placeholder=spec.metadata["placeholder"])
+    if kind == "feed_formats":
+        return c.ListOfItems(c.Choice(FEED_FORMATS), default=default)
+    if kind == "newsletter":
+        return NewsletterOption()
+    raise ValueError(f"{spec.name}: unknown kind of option {kind!r}")
+
+
+#: The options of the hub's pages, in the order of :class:`~kehila.hub_options.HubOptions`.
+HUB_OPTIONS = {
+    spec.name: _hub_option(spec)
+    for spec in dataclasses.fields(HubOptions)
+    if "option" in spec.metadata
+}
+
+
+class _PluginOptions(base.Config):
     enabled = c.Type(bool, default=True)
     """Switch the whole plugin off (for example while writing ordinary pages)."""
 
@@ -149,66 +184,13 @@ class KehilaConfig(base.Config):
     # are the catalog's titles in this language.
     language = c.Optional(c.Type(str))
 
-    # Home page
-    home = c.Type(bool, default=True)
-    home_title = c.Optional(c.Type(str))
-    home_featured = WholeNumber(default=3)
-    home_latest = WholeNumber(default=5)
 
-    # Success stories: index with cards, one page per story
-    stories = c.Type(bool, default=True)
-    stories_title = c.Optional(c.Type(str))
-    stories_url = SitePath(default="stories")
-    stories_url_format = UrlFormat(default="stories/{slug}")
-    stories_per_page = WholeNumber(default=24)
+#: The plugin's options so far, then the hub's (MkDocs keeps the order of a config's bases).
+_HubConfig = type("_HubConfig", (_PluginOptions,), dict(HUB_OPTIONS))
 
-    # Wall of love: every story's quote on one page, filterable by tag
-    wall = c.Type(bool, default=True)
-    wall_title = c.Optional(c.Type(str))
-    wall_url = SitePath(default="stories/wall")
-    wall_max = WholeNumber(default=200)
 
-    # Questions and answers: knowledge base by tag, one page per thread
-    questions = c.Type(bool, default=True)
-    questions_title = c.Optional(c.Type(str))
-    questions_url = SitePath(default="questions")
-    questions_url_format = UrlFormat(default="questions/{slug}")
-    questions_per_page = WholeNumber(default=50)
-
-    # Newsletter archive: issues by year, permanent URLs from date and stored slug
-    # A mapping instead of true configures the email of each issue (`kehila newsletter`).
-    newsletter = NewsletterOption()
-    newsletter_title = c.Optional(c.Type(str))
-    newsletter_url = SitePath(default="newsletter")
-    newsletter_url_format = UrlFormat(default="newsletter/{date:%Y}/{slug}")
-    newsletter_years = c.Type(bool, default=True)
-    newsletter_year_url_format = PageUrlFormat(default="newsletter/{year}", placeholder="year")
-
-    # Tags: one page per tag across kinds, and an index of all tags
-    tags = c.Type(bool, default=True)
-    tags_title = c.Optional(c.Type(str))
-    tags_url = SitePath(default="tags")
-    tags_url_format = PageUrlFormat(default="tags/{slug}", placeholder="slug")
-
-    # Feeds: Atom, RSS 2.0 and JSON Feed for stories, questions and the newsletter, every tag
-    # and every language, and a page that lists them
-    feeds = c.Type(bool, default=True)
-    feeds_formats = c.ListOfItems(c.Choice(FEED_FORMATS), default=list(FEED_FORMATS))
-    feeds_url_format = PageUrlFormat(default="feeds/{section}", placeholder="section")
-    feeds_max = WholeNumber(default=20)
-    feeds_tags = c.Type(bool, default=True)
-    feeds_languages = c.Type(bool, default=True)
-    feeds_page = c.Type(bool, default=True)
-    feeds_page_url = SitePath(default="feeds")
-    feeds_page_title = c.Optional(c.Type(str))
-
-    # Embed: the wall of love on other sites (a loader script, a sandboxed frame, static
-    # fragments) and the hub's "Embed" page that writes the snippet
-    embed = c.Type(bool, default=True)
-    embed_url = SitePath(default="embed")
-    embed_page_url = SitePath(default="stories/embed")
-    embed_page_title = c.Optional(c.Type(str))
-    embed_max = WholeNumber(default=50)
+class KehilaConfig(_HubConfig):  # type: ignore[misc,valid-type]
+    """Every option of the ``kehila`` plugin."""
 
     # Structured data (JSON-LD) in every generated page's <head>
     jsonld = c.Type(bool, default=True)
