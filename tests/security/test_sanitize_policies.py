@@ -93,6 +93,18 @@ def test_email_keeps_what_mail_clients_render_without_classes_or_rel() -> None:
     )
 
 
+def test_only_kehila_sanitize_calls_the_sanitiser() -> None:
+    # One module holds every policy: another module calling nh3 would be a policy of its own.
+    from ..test_layers import imported, modules
+
+    callers = [
+        name
+        for name, path in modules().items()
+        if any(module == "nh3" or module.startswith("nh3.") for _, module in imported(name, path))
+    ]
+    assert callers == ["kehila.sanitize"]
+
+
 # -- the table in docs/security.md -------------------------------------------------------------
 
 
