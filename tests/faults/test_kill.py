@@ -12,11 +12,14 @@ kills it with SIGKILL after a random delay, then checks:
 * every item file is complete and valid, and no id is stored twice;
 * an uninterrupted rerun converges to the reference files (the harvest timestamp aside).
 
-The delays come from a seeded random generator, so a failing trial can be replayed.
+Every run draws new kill points from a seeded random generator: the seed of each case is printed
+and named in its failure, and ``KEHILA_KILL_SEED=<seed>`` replays it. Over many runs the kills
+cover far more moments than one run could afford to.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
@@ -38,9 +41,10 @@ from tests.security.vectors import Vector
 from . import faultserver as fs
 
 FEED = "feeds/rss-parser/content-encoded.rss"
-#: Test cases x trials each: spread over the xdist workers (at least 50 kills in all).
-CASES = 6
-TRIALS = 10
+#: Test cases x trials each, spread over the xdist workers: 24 kills per run, at new points each
+#: run (see the module documentation).
+CASES = 4
+TRIALS = 6
 TOPICS = 16
 TOPIC_DELAY = 0.03
 FEED_ENTRIES = 7
@@ -70,6 +74,22 @@ def upstream(corpus: Path):
             {"name": "form", "type": "csv", "path": "form.csv", "columns": CSV_COLUMNS},
         ]
         yield sources, hostile_csv(_batches(FORM_ROWS, "reviewer"))
+
+
+@pytest.fixture(scope="module")
+def reference(upstream, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, str]]:
+    """The editors' tag names and the item files of an uninterrupted run (once per worker)."""
+    root = tmp_path_factory.mktemp("kill-reference")
+    first = _project(root / "first", upstream)
+    assert harvest(first, "--timeout", "5", "--retries", "0").exit_code == 0
+    tags = _tag_names(first)
+    reference_project = _project(root / "reference", upstream, tags)
+    result = harvest(reference_project, "--timeout", "5", "--retries", "0")
+    assert result.exit_code == 0, result.output
+    files = snapshot(reference_project)
+    assert len(files) == FEED_ENTRIES + TOPICS + FORM_ROWS
+    assert_consistent(reference_project)
+    return tags, files
 
 
 def _project(root: Path, upstream, tags: dict | None = None) -> Path:
@@ -137,26 +157,44 @@ def assert_consistent(project: Path) -> None:
     assert [i for i, n in ids.items() if n > 1] == []
 
 
-@pytest.mark.parametrize("case", range(CASES))
-def test_sigkill_at_random_points(case: int, upstream, tmp_path: Path, proof) -> None:
-    first = _project(tmp_path / "first", upstream)
-    assert harvest(first, "--timeout", "5", "--retries", "0").exit_code == 0
-    tags = _tag_names(first)
-    reference_project = _project(tmp_path / "reference", upstream, tags)
-    result = harvest(reference_project, "--timeout", "5", "--retries", "0")
-    assert result.exit_code == 0, result.output
-    reference = snapshot(reference_project)
-    assert len(reference) == FEED_ENTRIES + TOPICS + FORM_ROWS
-    assert_consistent(reference_project)
+def _seed() -> int:
+    """This run's seed for one case: ``KEHILA_KILL_SEED`` replays a failed one."""
+    chosen = os.environ.get("KEHILA_KILL_SEED")
+    return int(chosen) if chosen else random.SystemRandom().randrange(10**9)
 
-    rng = random.Random(8000 + case)
+
+@pytest.mark.parametrize("case", range(CASES))
+def test_sigkill_at_random_points(
+    case: int, upstream, reference, tmp_path: Path, proof, record_property
+) -> None:
+    tags, reference = reference
+    seed = _seed()
+    record_property("KEHILA_KILL_SEED", seed)  # in the JUnit XML report (--junitxml) too
+    try:
+        killed, mid_run = _trials(random.Random(seed), upstream, tags, reference, tmp_path)
+    except AssertionError as failure:
+        failure.add_note(f"replay with KEHILA_KILL_SEED={seed}")
+        raise
+    replay = f"(replay with KEHILA_KILL_SEED={seed})"
+    assert killed == TRIALS, f"only {killed} of {TRIALS} runs were still going when killed {replay}"
+    # Kills must also land while items are being written, not only before or after.
+    assert mid_run >= TRIALS // 2, (
+        f"only {mid_run} kills landed while items were being written {replay}"
+    )
+    proof("kill trials", killed)
+
+
+def _trials(rng: random.Random, upstream, tags: dict, reference: dict, tmp_path: Path):
+    """Kill, check and rerun ``TRIALS`` times; returns (runs killed, kills that landed while
+    items were being written)."""
     killed = mid_run = 0
     for trial in range(TRIALS):
         # Even trials die at a random moment (start-up included), odd ones once a random number
-        # of items is written, so that kills land mid-write however fast the machine is. A run
-        # that ends before its kill is tried again in a fresh project, sooner.
+        # of items is written, while the slowed-down forum topics are written one by one, so
+        # that kills land mid-write however fast or loaded the machine is. A run that ends
+        # before its kill is tried again in a fresh project, sooner.
         delay = rng.uniform(0.2, 1.3)
-        items = rng.randint(1, len(reference) - 1) if trial % 2 else None
+        items = rng.randint(1, FEED_ENTRIES + TOPICS - 1) if trial % 2 else None
         for attempt in range(4):
             project = _project(tmp_path / f"trial-{trial}-{attempt}", upstream, tags)
             if kill_harvest(project, after=delay, items=items):
@@ -170,7 +208,4 @@ def test_sigkill_at_random_points(case: int, upstream, tmp_path: Path, proof) ->
         rerun = harvest(project, "--timeout", "5", "--retries", "0")
         assert rerun.exit_code == 0, rerun.output
         assert snapshot(project) == reference, f"trial {trial} did not converge"
-    assert killed == TRIALS, f"only {killed} of {TRIALS} runs were still going when killed"
-    # Kills must also land while items are being written, not only before or after.
-    assert mid_run >= TRIALS // 2, f"only {mid_run} kills landed while items were being written"
-    proof("kill trials", killed)
+    return killed, mid_run
