@@ -33,14 +33,16 @@ browser:
 	    echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	  fi; }
 
+# --dist worksteal: a worker that runs out of tests takes queued ones from the others, so that a
+# long test queued last does not leave one core idle at the end.
 test: $(VENV)/.installed browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # About a minute: the suite without the browser tests and the heavy suites (tests/conftest.py,
 # HEAVY); `make test` and CI run those too.
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -n auto -m "not browser and not heavy"
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser and not heavy"
 
 benchmark: $(VENV)/.installed browser
 	KEHILA_SLOW=1 $(BIN)/python -m pytest -m slow -s tests/benchmarks
