@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import http.server
 import os
 import shutil
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,8 +64,7 @@ def corpus_names(folder: str, pattern: str = "*") -> list[object]:
 @pytest.fixture
 def demo_project(tmp_path: Path) -> Path:
     """A copy of the demo hub (mkdocs.yml and content/) in a temporary folder."""
-    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(ROOT / "content", tmp_path / "content")
+    copy_demo(tmp_path)
     return tmp_path
 
 
@@ -88,13 +89,50 @@ def build(project: Path, *, strict: bool = True, serve: bool = False) -> Path:
     return Path(config.site_dir)
 
 
-@pytest.fixture(scope="session")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo hub built once per test session (read-only for the tests that use it)."""
-    project = tmp_path_factory.mktemp("demo")
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    key: str,
+    write: Callable[[Path], None],
+    *,
+    strict: bool = True,
+    serve: bool = False,
+) -> Path:
+    """The site of the project that ``write(folder)`` writes, built once per test run.
+
+    Under pytest-xdist the workers share it: the first to ask builds it in the run's temporary
+    folder (``key`` names it) while the others wait on a lock, then all of them use that site.
+    Read-only for the tests that use it; a test that changes the hub builds its own.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above the workers' own ones
+    project = base / f"shared-{key}"
+    done = base / f"shared-{key}.site"
+    with open(base / f"shared-{key}.lock", "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.rmtree(project)  # what a failed attempt left
+                project.mkdir()
+                write(project)
+                site = build(project, strict=strict, serve=serve)
+                done.write_text(str(site), encoding="utf-8")
+            return Path(done.read_text(encoding="utf-8"))
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def copy_demo(project: Path) -> None:
+    """Write the demo hub (mkdocs.yml and content/) into ``project``."""
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copytree(ROOT / "content", project / "content")
-    return build(project)
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo hub built once per test run (read-only for the tests that use it)."""
+    return built_once(tmp_path_factory, "demo", copy_demo)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -10,6 +10,7 @@ Each site variant is built once per module and served; one browser serves every 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -22,7 +23,14 @@ import yaml
 from mkdocs.utils.yaml import get_yaml_loader
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from ..conftest import ARTIFACTS, ROOT, WCAG_TAGS, build, describe_violations, wcag_violations
+from ..conftest import (
+    ARTIFACTS,
+    ROOT,
+    WCAG_TAGS,
+    built_once,
+    describe_violations,
+    wcag_violations,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -108,12 +116,12 @@ def write_variant(project: Path, language: str) -> None:
 
 @pytest.fixture(scope="module")
 def hubs(tmp_path_factory: pytest.TempPathFactory, serve_dir) -> dict[str, str]:
-    """Base URL of the served test hub, by site language (each built once)."""
+    """Base URL of the served test hub, by site language (each built once per test run)."""
     urls = {}
     for language in LANGUAGES:
-        project = tmp_path_factory.mktemp(f"a11y-{language}")
-        write_variant(project, language)
-        urls[language] = serve_dir(build(project, serve=True))
+        write = functools.partial(write_variant, language=language)
+        site = built_once(tmp_path_factory, f"a11y-{language}", write, serve=True)
+        urls[language] = serve_dir(site)
     return urls
 
 

@@ -8,14 +8,16 @@ each page type in each language go to tests/artifacts/languages/ (git-ignored).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
-from ..conftest import ARTIFACTS, ROOT, build
+from ..conftest import ARTIFACTS, ROOT, built_once
 
 pytestmark = pytest.mark.browser
 
@@ -70,22 +72,26 @@ def catalog_phrases() -> list[str]:
     return sorted(phrases, key=len, reverse=True)
 
 
+def write_variant(project: Path, language: str) -> None:
+    """The demo in ``language``, with a removed item's URL in its ledger."""
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    assert "!ENV [KEHILA_LANGUAGE, en]" in config
+    config = config.replace("!ENV [KEHILA_LANGUAGE, en]", language)
+    (project / "mkdocs.yml").write_text(config, "utf-8")
+    shutil.copytree(ROOT / "content", project / "content")
+    ledger = project / "content" / ".kehila" / "urls.json"
+    data = json.loads(ledger.read_text("utf-8"))
+    data["urls"][REMOVED_URL] = "manual:closed-beta-feedback"
+    ledger.write_text(json.dumps(data, indent=2), "utf-8")
+
+
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory, serve_dir) -> dict[str, str]:
-    """The demo built once per language (a removed item's URL in its ledger), served locally."""
+    """The demo built once per language and test run (see ``built_once``), served locally."""
     urls = {}
     for language in LANGUAGES:
-        project = tmp_path_factory.mktemp(f"demo-{language}")
-        config = (ROOT / "mkdocs.yml").read_text("utf-8")
-        assert "!ENV [KEHILA_LANGUAGE, en]" in config
-        config = config.replace("!ENV [KEHILA_LANGUAGE, en]", language)
-        (project / "mkdocs.yml").write_text(config, "utf-8")
-        shutil.copytree(ROOT / "content", project / "content")
-        ledger = project / "content" / ".kehila" / "urls.json"
-        data = json.loads(ledger.read_text("utf-8"))
-        data["urls"][REMOVED_URL] = "manual:closed-beta-feedback"
-        ledger.write_text(json.dumps(data, indent=2), "utf-8")
-        urls[language] = serve_dir(build(project))
+        write = functools.partial(write_variant, language=language)
+        urls[language] = serve_dir(built_once(tmp_path_factory, f"languages-{language}", write))
     return urls
 
 
