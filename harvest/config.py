@@ -21,7 +21,6 @@ source and the option.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -32,7 +31,16 @@ from typing import Any
 import yaml
 import yaml_env_tag
 from kehila.model import slugify
-from kehila.validation import LANGUAGE_TAG
+from kehila.validation import (
+    boolean_problem,
+    choice_problem,
+    did_you_mean,
+    language_problem,
+    mapping_problem,
+    text_list_problem,
+    text_problem,
+    whole_number_problem,
+)
 
 from .sources import get_factory, known_types
 from .sources.base import ConfigError, HarvestContext, Source
@@ -171,7 +179,7 @@ def build_sources(
     names = [s.name for s in config.sources]
     for name in wanted:
         if name not in names:
-            hint = _did_you_mean(name, names)
+            hint = did_you_mean(name, names)
             raise ConfigError(name, "--source", f"no source has this name{hint}")
     chosen = [s for s in config.sources if (s.name in wanted if wanted else s.enabled)]
     sources = []
@@ -179,7 +187,7 @@ def build_sources(
         try:
             factory = get_factory(spec.type)
         except KeyError:
-            hint = _did_you_mean(spec.type, known_types())
+            hint = did_you_mean(spec.type, known_types())
             raise ConfigError(
                 spec.name,
                 "type",
@@ -242,17 +250,16 @@ class Options:
 
     def choice(self, option: str, choices: Iterable[str], default: Any = _MISSING) -> Any:
         """One of ``choices``."""
-        allowed = list(choices)
         value = self._get(option, default)
-        if value not in allowed:
-            raise self.error(option, f"expected one of {', '.join(allowed)}, got {value!r}")
+        if problem := choice_problem(value, choices):
+            raise self.error(option, problem)
         return value
 
     def boolean(self, option: str, default: Any = _MISSING) -> Any:
         """``true`` or ``false``."""
         value = self._get(option, default)
-        if not isinstance(value, bool):
-            raise self.error(option, f"expected true or false, got {value!r}")
+        if problem := boolean_problem(value):
+            raise self.error(option, problem)
         return value
 
     def integer(self, option: str, default: Any = _MISSING, *, minimum: int = 1) -> Any:
@@ -260,10 +267,8 @@ class Options:
         value = self._get(option, default)
         if value is None and default is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(
-                option, f"expected a whole number of at least {minimum}, got {value!r}"
-            )
+        if problem := whole_number_problem(value, minimum):
+            raise self.error(option, problem)
         return value
 
     def string_list(self, option: str, default: Any = _MISSING) -> Any:
@@ -271,18 +276,18 @@ class Options:
         value = self._get(option, default)
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(option, f"expected a list of text, got {value!r}")
+        if problem := text_list_problem(value):
+            raise self.error(option, problem)
         return list(value)
 
     def mapping(self, option: str, default: Any = _MISSING) -> Any:
         """A mapping of text to text (such as a column mapping)."""
         value = self._get(option, default)
-        if not isinstance(value, dict):
-            raise self.error(option, f"expected a mapping, got {value!r}")
+        if problem := mapping_problem(value):
+            raise self.error(option, problem)
         for key, item in value.items():
-            if not isinstance(item, str) or not item.strip():
-                raise self.error(f"{option}.{key}", f"expected text, got {item!r}")
+            if problem := text_problem(item):
+                raise self.error(f"{option}.{key}", problem)
         return dict(value)
 
     def path(self, option: str, project_dir: Path, default: Any = _MISSING) -> Any:
@@ -300,8 +305,8 @@ class Options:
         """A BCP 47 language tag such as ``en`` or ``he``."""
 
         def check(value: str) -> str:
-            if not LANGUAGE_TAG.match(value):
-                raise self.error(option, f"expected a language tag such as en or he, got {value!r}")
+            if problem := language_problem(value):
+                raise self.error(option, problem)
             return value
 
         return self._text(option, default, check)
@@ -310,8 +315,8 @@ class Options:
         value = self._get(option, default)
         if value is default and default is not self._MISSING:
             return value
-        if not isinstance(value, str) or not value.strip():
-            raise self.error(option, f"expected text, got {value!r}")
+        if problem := text_problem(value):
+            raise self.error(option, problem)
         return check(value) if check else value
 
     def finish(self) -> None:
@@ -319,7 +324,7 @@ class Options:
         unknown = sorted(set(self.options) - self._read)
         if unknown:
             name = unknown[0]
-            hint = _did_you_mean(name, sorted(self._read))
+            hint = did_you_mean(name, sorted(self._read))
             raise self.error(name, f"unknown option{hint}; known: {', '.join(sorted(self._read))}")
 
 
@@ -353,8 +358,3 @@ def _expand(value: Any, source: str, option: str) -> Any:
     if isinstance(value, dict):
         return {k: _expand(v, source, f"{option}.{k}") for k, v in value.items()}
     return value
-
-
-def _did_you_mean(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

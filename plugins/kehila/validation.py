@@ -1,10 +1,13 @@
-"""Validation of front matter: :class:`ItemError` and the field checks behind
-:meth:`~kehila.model.Item.from_metadata`.
+"""Validation: the checks of a value and their wording, for the content model and the harvest
+options alike, and :class:`ItemError`.
 
-:class:`Validator` reads fields from a mapping and raises :class:`ItemError` naming the file, the
-field, what was expected and what was found; the content model adds the fields of an item
-(:class:`~kehila.model.ItemValidator`). :func:`read_front_matter` reports a file whose front
-matter cannot be read the same way.
+The ``*_problem`` functions say why a value is not what a field or an option expects (``None`` when
+it is), in one wording: ``expected one of story, qa, got 'storry' (did you mean 'story'?)``. The
+content model reads item fields with :class:`Validator` (an :class:`ItemError` naming the file, the
+line and the field), the harvest reads each source's options with
+:class:`kehila.harvest.config.Options` (a ``ConfigError`` naming the source and the option): both
+ask these functions, so a tag, a number or a choice is checked and explained the same way.
+:func:`read_front_matter` reports a file whose front matter cannot be read.
 """
 
 from __future__ import annotations
@@ -124,8 +127,67 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to a misspelt ``value``, or ``""``."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def text_problem(value: Any, *, empty: bool = False) -> str | None:
+    """Why ``value`` is not text (or is blank, unless ``empty`` allows it)."""
+    if not isinstance(value, str):
+        return f"expected text, got {describe(value)}"
+    if not empty and not value.strip():
+        return "expected text, got an empty value"
+    return None
+
+
+def choice_problem(value: Any, choices: Iterable[str]) -> str | None:
+    """Why ``value`` is not one of ``choices``."""
+    allowed = list(choices)
+    if value in allowed:
+        return None
+    return f"expected one of {', '.join(allowed)}, got {value!r}{did_you_mean(value, allowed)}"
+
+
+def language_problem(value: str) -> str | None:
+    """Why the text ``value`` is not a language tag (:data:`LANGUAGE_TAG`)."""
+    if LANGUAGE_TAG.match(value):
+        return None
+    return f"expected a BCP 47 language tag such as en or he, got {value!r}"
+
+
+def text_list_problem(value: Any) -> str | None:
+    """Why ``value`` is not a list of non-blank texts."""
+    if not isinstance(value, list):
+        return f"expected a list of text, got {describe(value)}"
+    for entry in value:
+        if not isinstance(entry, str) or not entry.strip():
+            return f"expected a list of text, got an entry {describe(entry)}"
+    return None
+
+
+def boolean_problem(value: Any) -> str | None:
+    """Why ``value`` is not true or false."""
+    return None if isinstance(value, bool) else f"expected true or false, got {describe(value)}"
+
+
+def whole_number_problem(value: Any, minimum: int | None = None) -> str | None:
+    """Why ``value`` is not a whole number (of at least ``minimum``)."""
+    number = isinstance(value, int) and not isinstance(value, bool)
+    if number and (minimum is None or value >= minimum):
+        return None
+    least = f" of at least {minimum}" if minimum is not None else ""
+    return f"expected a whole number{least}, got {describe(value)}"
+
+
+def mapping_problem(value: Any) -> str | None:
+    """Why ``value`` is not a mapping."""
+    return None if isinstance(value, Mapping) else f"expected a mapping, got {describe(value)}"
+
+
 class Validator:
-    """Reads fields from front matter, raising :class:`ItemError` with the model's exact wording."""
+    """Reads fields from front matter, raising :class:`ItemError` with the checks' wording."""
 
     def __init__(self, meta: Mapping[str, Any], path: str, prefix: str = "") -> None:
         self.meta = meta
@@ -145,20 +207,16 @@ class Validator:
         value = self._get(name, required)
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise self._error(name, f"expected text, got {describe(value)}")
-        if required and not value.strip():
-            raise self._error(name, "expected text, got an empty value")
+        if problem := text_problem(value, empty=not required):
+            raise self._error(name, problem)
         return value
 
     def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> Any:
         value = self._get(name, required)
         if value is None:
             return None
-        if value not in choices:
-            close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise self._error(name, f"expected one of {', '.join(choices)}, got {value!r}{hint}")
+        if problem := choice_problem(value, choices):
+            raise self._error(name, problem)
         return value
 
     def date(self, name: str, *, required: bool = True) -> Any:
@@ -172,35 +230,30 @@ class Validator:
 
     def language(self, name: str) -> str:
         value = self.string(name)
-        if not LANGUAGE_TAG.match(value):
-            raise self._error(
-                name, f"expected a BCP 47 language tag such as en or he, got {value!r}"
-            )
+        if problem := language_problem(value):
+            raise self._error(name, problem)
         return value
 
     def string_list(self, name: str) -> list[str]:
         value = self._get(name, True)
-        if not isinstance(value, list):
-            raise self._error(name, f"expected a list of text, got {describe(value)}")
-        for entry in value:
-            if not isinstance(entry, str) or not entry.strip():
-                raise self._error(name, f"expected a list of text, got an entry {describe(entry)}")
+        if problem := text_list_problem(value):
+            raise self._error(name, problem)
         return list(value)
 
     def boolean(self, name: str) -> bool:
         value = self._get(name, False)
         if value is None:
             return False
-        if not isinstance(value, bool):
-            raise self._error(name, f"expected true or false, got {describe(value)}")
+        if problem := boolean_problem(value):
+            raise self._error(name, problem)
         return value
 
     def integer(self, name: str) -> int | None:
         value = self._get(name, False)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._error(name, f"expected a whole number, got {describe(value)}")
+        if problem := whole_number_problem(value):
+            raise self._error(name, problem)
         return value
 
     def _mapping(
@@ -211,6 +264,6 @@ class Validator:
             return None
         if isinstance(value, str) and shorthand is not None:
             value = shorthand(value)
-        if not isinstance(value, Mapping):
-            raise self._error(name, f"expected a mapping, got {describe(value)}")
+        if problem := mapping_problem(value):
+            raise self._error(name, problem)
         return type(self)(value, self.path, f"{self.prefix}{name}.")

@@ -33,7 +33,8 @@ from .conftest import MEDIUM, FeedServer, counts, harvest, write_project
         ),
         (
             {"name": "blog", "type": "feed", "url": "https://example.org/f", "max_items": 0},
-            "source 'blog': option 'max_items': expected a whole number of at least 1, got 0",
+            "source 'blog': option 'max_items': expected a whole number of at least 1, "
+            "got 0 (number)",
         ),
         (
             {"name": "blog", "type": "feed", "url": "${KEHILA_TEST_UNSET}/feed"},
