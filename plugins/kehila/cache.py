@@ -352,9 +352,16 @@ class Memo:
 
     def text(self, parts: Iterable[Any], make: Callable[[], str]) -> str:
         """The text of ``parts``: kept from an earlier build, or ``make()`` (then kept)."""
+        return self.value(parts, make, lambda found: isinstance(found, str))
+
+    def value(
+        self, parts: Iterable[Any], make: Callable[[], Any], valid: Callable[[Any], bool]
+    ) -> Any:
+        """The JSON value of ``parts``: kept from an earlier build (if ``valid``), or ``make()``
+        (then kept)."""
         key = digest(self.world, *(p if isinstance(p, str) else self.item_key(p) for p in parts))
         found = self.store.get(key)
-        if isinstance(found, str):
+        if found is not None and valid(found):
             return found
         made = make()
         self.store.put(key, made)

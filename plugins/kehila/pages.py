@@ -120,6 +120,16 @@ def use_marker_nonce(nonce: str) -> None:
     _NONCE, _MARKER = nonce, re.compile(rf"<!--kehila-{nonce}-(\d+)-->")
 
 
+def marker(number: int) -> str:
+    """The marker of a page's ``number``-th HTML block (see :func:`stash`)."""
+    return f"<!--kehila-{_NONCE}-{number}-->"
+
+
+def split_markers(text: str) -> list[str]:
+    """``text`` split at its markers: text, a marker's number, text... (as ``re.split``)."""
+    return _MARKER.split(text)
+
+
 def finish_html(html: str, fragments: tuple[str, ...]) -> str | None:
     """``html`` with the n-th marker replaced by ``fragments[n]`` (see :meth:`PageSpec.finish`)."""
     if not fragments:
@@ -155,7 +165,7 @@ def stash(context: Context, html: str) -> Markup:
     stash %}``); see :attr:`PageSpec.fast_markdown`."""
     fragments: list[str] = context["_fragments"]
     fragments.append(str(html).strip("\n"))
-    return Markup(f"\n\n<!--kehila-{_NONCE}-{len(fragments) - 1}-->\n\n")
+    return Markup(f"\n\n{marker(len(fragments) - 1)}\n\n")
 
 
 def check_unique(pages: Sequence[PageSpec]) -> None:

@@ -193,3 +193,20 @@ def test_an_empty_feed_is_dated_by_the_content(
     assert "<entry>" not in atom
     newest = "2025-10-05T17:00:00"  # the newest published item of the demo, of any kind
     assert f"<updated>{newest}" in atom, atom[:600]
+
+
+def test_pages_markdown_kept_for_another_process_gives_the_same_site(linked_demo: Path) -> None:
+    """Pages rendered by MkDocs from the Markdown the cache kept (markers are per process)."""
+    from kehila.pages import marker_nonce, use_marker_nonce
+
+    cold = snapshot(build(linked_demo))
+    cache = linked_demo / ".cache" / "kehila"
+    assert (cache / "pages-markdown.json").is_file() and (cache / "feeds.json").is_file()
+    shutil.rmtree(cache / "pages")
+    nonce = marker_nonce()
+    use_marker_nonce("0123456789ab")
+    try:
+        warm = snapshot(build(linked_demo))
+    finally:
+        use_marker_nonce(nonce)
+    assert [name for name in cold if cold[name] != warm.get(name)] == []

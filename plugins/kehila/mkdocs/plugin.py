@@ -78,6 +78,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.stores = Stores()
         """Values kept between builds in the build cache (parsed front matter, feed HTML...)."""
         self.dirty = False
+        self._world: str | None = None
+        """What every value of the build cache's stores depends on (see :meth:`_world_digest`)."""
         self._texts: dict[str, str] = {}
         """The text of every page and item file of this build, by path (``content/...``)."""
         self._parsed: dict[str, tuple[str, Any]] | None = None
@@ -162,7 +164,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             self._last_good = {str(item.path): item for item in catalog.items}
 
         assert options is not None
-        self.hub = hub = self.rebuilds.hub(catalog, options)
+        cached = self.stores.get("pages-markdown") is not None
+        self.hub = hub = self.rebuilds.hub(catalog, options, cached=cached)
+        self._world = self._world_digest(config, preview) if cached else None
+        if (memo := self._memo("pages-markdown")) is not None:
+            self.rebuilds.use_cache(hub, memo)
         self.pages_by_uri, self.cacheable, self.extras = {}, set(), {}
         self.newest = max((item.date for item in hub.public_items()), default=None)
         in_nav = _nav_paths(config.nav)
@@ -227,25 +233,29 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         store = self.stores.get("front-matter") if self.config.enabled else None
         return None if store is None else FrontMatterCache(store)
 
-    def _memo(self, config: MkDocsConfig, name: str) -> Memo | None:
-        """Text made from items, kept in the build cache's store ``name`` (``None``: no cache).
-
-        Every value's key holds the site's configuration, theme and Kehila's code, the published
-        items and their URLs (see :func:`site_digest`), then the files of the items it shows.
-        """
+    def _memo(self, name: str) -> Memo | None:
+        """Values made from items, kept in the build cache's store ``name`` (``None``: no
+        cache). Every key holds :meth:`_world_digest`, then the files of the items it shows."""
         store = self.stores.get(name)
-        if store is None or self.hub is None:
+        if store is None or self._world is None:
             return None
-        hub = self.hub
-        published = [f"item {u} {hub.url_of(u)}" for u, s in sorted(self.pages_by_uri.items())
-                     if s.item is not None and not s.draft]  # fmt: skip
-        world = site_digest(config, parts=published, docs_dir=Path(config.docs_dir))
         texts = self._texts
 
         def item_key(item: Item) -> str:
             return digest(str(item.path), texts.get(str(item.path), repr(item)))
 
-        return Memo(store, world, item_key)
+        return Memo(store, self._world, item_key)
+
+    def _world_digest(self, config: MkDocsConfig, preview: bool) -> str:
+        """What every page and feed depends on: the site's configuration, theme and Kehila's
+        code (see :func:`site_digest`), and every item's page, URL and status."""
+        hub = self.hub
+        assert hub is not None
+        parts = [f"preview {preview}"]
+        for item in sorted(hub.catalog.items, key=lambda i: str(i.path)):
+            uri = hub.src_uri_for(item)
+            parts.append(f"{item.path} {item.status} {item.is_public} {uri} {hub.url_of(uri)}")
+        return site_digest(config, parts=parts, docs_dir=Path(config.docs_dir))
 
     def _section_titles(self) -> dict[str, str]:
         """The index page of each of Kehila's sections, and the section's title (set in
@@ -462,7 +472,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         site_url, undated = config.site_url or "/", environment_date()
         generated = []
         if self.config.feeds:
-            memo = self._memo(config, "feeds")
+            memo = self._memo("feeds")
             generated += build_feeds(
                 self.hub, site_url, config.site_name, undated=undated, memo=memo
             )

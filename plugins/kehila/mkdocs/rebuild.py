@@ -17,15 +17,17 @@ never uses any of it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..cache import Memo
 from ..hub import Hub
 from ..hub_options import HubOptions
 from ..model import Item, ItemError
-from ..pages import PageSpec, Rendered
+from ..pages import PageSpec, Rendered, expand_markers, marker, split_markers
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -60,16 +62,28 @@ class Rebuilds:
         """The cache for :func:`~kehila.content.build_catalog` (``None``: parse everything)."""
         return self.parsed if self.serve else None
 
-    def hub(self, catalog: Catalog, options: HubOptions) -> Hub:
-        """A hub that reuses item pages of the previous rebuild while the options are the same."""
+    def hub(self, catalog: Catalog, options: HubOptions, *, cached: bool = False) -> Hub:
+        """A hub that reuses item pages of the previous rebuild while the options are the same.
+
+        ``cached``: the build cache is on, pages made from templates may come from it (see
+        :meth:`use_cache`).
+        """
         if not self.serve:
-            return Hub(catalog, options)
+            return _MemoHub(catalog, options) if cached else Hub(catalog, options)
         if options != self.options:
             self.rendered = {}
             self.options = options
         hub = self._hub = _MemoHub(catalog, options, memo=self.rendered, env=self.env)
         self.env = hub._env
         return hub
+
+    @staticmethod
+    def use_cache(hub: Hub, memo: Memo) -> None:
+        """Keep the Markdown of ``hub``'s pages in the build cache: a page is made from its
+        template again only when its template context changed, or ``memo``'s world (the
+        configuration, the items' URLs and whether they are published, Kehila's code...)."""
+        if isinstance(hub, _MemoHub):
+            hub.persistent = memo
 
     def skip_unchanged(self, files: Files, pages: dict[str, PageSpec], config: MkDocsConfig) -> int:
         """Mark generated pages whose Markdown did not change as unmodified; return how many."""
@@ -112,6 +126,8 @@ class _MemoHub(Hub):
     memo: dict[tuple, tuple[object, Rendered]] = field(default_factory=dict)
     env: Environment | None = None
     used: set[tuple] = field(default_factory=set)
+    persistent: Memo | None = None
+    """The build cache's pages, by the context in which they were made (items by their files)."""
 
     @property
     def _env(self) -> Environment:  # type: ignore[override]
@@ -130,10 +146,35 @@ class _MemoHub(Hub):
         hit = self.memo.get(key)
         if hit is not None:
             return hit[1]
-        markdown = super()._render(template, src_uri, **context)
+        if self.persistent is None:
+            markdown = super()._render(template, src_uri, **context)
+        else:
+            markdown = self._kept(template, src_uri, key[2], keep, context)
         # The memo holds the objects whose ids are in the key, so no id is reused meanwhile.
         self.memo[key] = (keep, markdown)
         return markdown
+
+    def _kept(
+        self, template: str, src_uri: str, fingerprint: object, items: list[object], context: dict
+    ) -> Rendered:
+        """The page from the build cache, or rendered (and kept): its Markdown is kept in
+        pieces between its markers (they are random per process, see :func:`marker_nonce`)."""
+        assert self.persistent is not None
+        by_id = {id(item): item for item in items}
+        context_text = repr(_persistent(fingerprint, by_id, self.persistent.item_key))
+
+        def make() -> list:
+            rendered = Hub._render(self, template, src_uri, **context)
+            return [*_pieces(rendered.fast_markdown), list(rendered.fragments)]
+
+        parts = ["page", template, src_uri, context_text]
+        found = self.persistent.value(parts, make, _valid_pieces)
+        pieces, numbers, fragments = found
+        fast = "".join(
+            piece + (marker(numbers[n]) if n < len(numbers) else "")
+            for n, piece in enumerate(pieces)
+        )
+        return Rendered(expand_markers(fast, fragments), fast, tuple(fragments))
 
 
 class _Unknown(Exception):
@@ -150,4 +191,37 @@ def _fingerprint(value: object, keep: list[object]) -> object:
         return tuple(_fingerprint(v, keep) for v in value)
     if isinstance(value, dict):
         return tuple((k, _fingerprint(v, keep)) for k, v in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        named = tuple((f.name, _fingerprint(getattr(value, f.name), keep)) for f in fields)
+        return ("dataclass", type(value).__qualname__, named)
     raise _Unknown
+
+
+def _persistent(fingerprint: object, items: dict[int, object], item_key: Any) -> object:
+    """A fingerprint with each item's id replaced by the digest of its file (``item_key``)."""
+    if isinstance(fingerprint, tuple):
+        if len(fingerprint) == 2 and fingerprint[0] == "item" and fingerprint[1] in items:
+            return ("item", item_key(items[fingerprint[1]]))  # type: ignore[index]
+        return tuple(_persistent(v, items, item_key) for v in fingerprint)
+    return fingerprint
+
+
+def _pieces(fast: str) -> tuple[list[str], list[int]]:
+    """``fast`` split at its markers: the text between them, and their numbers."""
+    parts = split_markers(fast)
+    return parts[0::2], [int(n) for n in parts[1::2]]
+
+
+def _valid_pieces(found: Any) -> bool:
+    if not (isinstance(found, list) and len(found) == 3):
+        return False
+    pieces, numbers, fragments = found
+    return (
+        isinstance(pieces, list)
+        and isinstance(numbers, list)
+        and isinstance(fragments, list)
+        and len(pieces) == len(numbers) + 1
+        and all(isinstance(p, str) for p in pieces + fragments)
+        and all(isinstance(n, int) and 0 <= n < len(fragments) for n in numbers)
+    )
