@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .config import HarvestConfig, build_sources, read_config
+from .harvest_config import HarvestConfig, build_sources, read_config
 from .http import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HttpClient
 from .sources.base import HarvestContext, HarvestError, Skipped
 from .store import ItemStore, Outcome, StoreResult, harvest_lock

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 import pytest
-from kehila.harvest import config as harvest_config
+from kehila.harvest import harvest_config
 from kehila.harvest.sources import SOURCE_TYPES
 from markdown_it import MarkdownIt
 

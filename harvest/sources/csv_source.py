@@ -51,7 +51,7 @@ from typing import Any, ClassVar
 
 from kehila.model import Consent, Item, Person, Provenance
 
-from ..config import Options
+from ..harvest_config import Options
 from ..http import FetchError, NotModified
 from ..store import UNDATED
 from ..to_markdown import first_sentence, plain_text, text_to_markdown

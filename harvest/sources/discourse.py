@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import lxml.html
-from kehila.harvest.config import Options
+from kehila.harvest.harvest_config import Options
 from kehila.harvest.http import FetchError
 from kehila.harvest.sources._qa import (
     first_sentence,

@@ -36,7 +36,7 @@ import feedparser
 from kehila.model import Item, Person, Provenance
 from kehila.validation import LANGUAGE_TAG
 
-from ..config import Options
+from ..harvest_config import Options
 from ..http import FetchError, NotModified
 from ..store import UNDATED
 from ..to_markdown import (

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
-from kehila.harvest.config import Options
+from kehila.harvest.harvest_config import Options
 from kehila.harvest.http import FetchError
 from kehila.harvest.sources._qa import (
     first_sentence,

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kehila.harvest.config import Options
+from kehila.harvest.harvest_config import Options
 from kehila.harvest.sources._qa import plain, provenance, sanitize_html
 from kehila.harvest.sources.base import HarvestContext, HarvestError, Skipped
 from kehila.itemfile import parse_date

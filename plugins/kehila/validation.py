@@ -5,9 +5,9 @@ The ``*_problem`` functions say why a value is not what a field or an option exp
 it is), in one wording: ``expected one of story, qa, got 'storry' (did you mean 'story'?)``. The
 content model reads item fields with :class:`Validator` (an :class:`ItemError` naming the file, the
 line and the field), the harvest reads each source's options with
-:class:`kehila.harvest.config.Options` (a ``ConfigError`` naming the source and the option): both
-ask these functions, so a tag, a number or a choice is checked and explained the same way.
-:func:`read_front_matter` reports a file whose front matter cannot be read.
+:class:`kehila.harvest.harvest_config.Options` (a ``ConfigError`` naming the source and the
+option): both ask these functions, so a tag, a number or a choice is checked and explained the
+same way. :func:`read_front_matter` reports a file whose front matter cannot be read.
 """
 
 from __future__ import annotations

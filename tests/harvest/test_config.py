@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kehila.harvest.config import build_sources, load_mkdocs_yml, read_config
+from kehila.harvest.harvest_config import build_sources, load_mkdocs_yml, read_config
 from kehila.harvest.sources.base import HarvestContext
 from pytest_httpserver import HTTPServer
 

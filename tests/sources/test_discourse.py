@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kehila.harvest.config import build_sources, read_config
+from kehila.harvest.harvest_config import build_sources, read_config
 from kehila.harvest.http import HttpClient
 from kehila.harvest.sources.base import ConfigError, HarvestContext, HarvestError
 from kehila.harvest.sources.discourse import DiscourseSource

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from kehila.harvest.config import load_mkdocs_yml, plugin_options
+from kehila.harvest.harvest_config import load_mkdocs_yml, plugin_options
 from kehila.harvest.sources.base import ConfigError
 
 from ..content import Catalog, load_catalog, load_tag_names
