@@ -80,6 +80,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.dirty = False
         self._world: str | None = None
         """What every value of the build cache's stores depends on (see :meth:`_world_digest`)."""
+        self._item_keys: dict[str, str] = {}
+        """The digest of each item file of this build (path and text), by path."""
         self._texts: dict[str, str] = {}
         """The text of every page and item file of this build, by path (``content/...``)."""
         self._parsed: dict[str, tuple[str, Any]] | None = None
@@ -147,7 +149,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         ]
         preview = self.is_serve and self.config.preview_pending
         options = self._hub_options(config) if self.config.enabled else None
-        self._texts = dict(documents)
+        self._texts, self._item_keys = dict(documents), {}
         catalog = build_catalog(documents, cache=self._parsed, read=self._reader())
         # Item files are never pages of their own, even with the plugin switched off: MkDocs
         # would otherwise publish every pending, rejected and private item as it stands.
@@ -239,10 +241,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         store = self.stores.get(name)
         if store is None or self._world is None:
             return None
-        texts = self._texts
+        texts, keys = self._texts, self._item_keys
 
         def item_key(item: Item) -> str:
-            return digest(str(item.path), texts.get(str(item.path), repr(item)))
+            path = str(item.path)
+            key = keys.get(path)
+            if key is None:
+                key = keys[path] = digest(path, texts.get(path, repr(item)))
+            return key
 
         return Memo(store, self._world, item_key)
 
