@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -366,3 +367,70 @@ class Memo:
         made = make()
         self.store.put(key, made)
         return made
+
+
+class KeptFolder:
+    """A folder the build writes (the search index), kept in the cache with the key of what
+    made it: while the key is the same, the kept copy goes into the site instead.
+
+    A manifest, written last, lists every file with its size and checksum: a copy that does not
+    match it (an interrupted copy, a file changed in place) is never used.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files = folder / "files"
+        self.manifest = folder / "manifest.json"
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        try:
+            manifest = json.loads(self.manifest.read_text(encoding="utf-8"))
+            if manifest.get("key") != key or not isinstance(manifest.get("files"), dict):
+                return None
+            for name, (size, crc) in manifest["files"].items():
+                data = (self.files / name).read_bytes()
+                if len(data) != size or zlib.crc32(data) != crc:
+                    return None
+        except (OSError, ValueError, TypeError, AttributeError):
+            return None
+        return manifest
+
+    def restore(self, key: str, dest: Path) -> Any:
+        """Put the kept copy of ``key`` at ``dest``; what was kept with it (``None``: there is
+        no valid copy of ``key``, nothing was done)."""
+        manifest = self._read(key)
+        if manifest is None:
+            return None
+        if dest.exists():
+            shutil.rmtree(dest)
+        for name in manifest["files"]:
+            _link_or_copy(self.files / name, dest / name)
+        return manifest.get("extra")
+
+    def keep(self, key: str, source: Path, extra: Any = None) -> None:
+        """Keep a copy of ``source`` under ``key`` (and ``extra``, plain data)."""
+        try:
+            self.manifest.unlink(missing_ok=True)
+            if self.files.exists():
+                shutil.rmtree(self.files)
+            listing = {}
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    name = path.relative_to(source).as_posix()
+                    data = path.read_bytes()
+                    listing[name] = [len(data), zlib.crc32(data)]
+                    _link_or_copy(path, self.files / name)
+            manifest = {"key": key, "files": listing, "extra": extra}
+            atomic_write(self.manifest, json.dumps(manifest))
+        except OSError as exc:
+            log.debug(f"Kehila's cache: could not keep {source}: {exc}")
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    """A hard link when the file system allows one (the build replaces files, never writes into
+    them), else a copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)

@@ -210,3 +210,14 @@ def test_pages_markdown_kept_for_another_process_gives_the_same_site(linked_demo
     finally:
         use_marker_nonce(nonce)
     assert [name for name in cold if cold[name] != warm.get(name)] == []
+
+
+def test_the_search_index_is_kept_and_a_damaged_copy_is_not_used(linked_demo: Path) -> None:
+    cold = snapshot(build(linked_demo))
+    kept = linked_demo / ".cache" / "kehila" / "search-index"
+    assert (kept / "manifest.json").is_file()
+    assert snapshot(build(linked_demo)) == cold  # taken from the cache
+    damaged = next(p for p in sorted((kept / "files").rglob("*.json")))
+    damaged.unlink()
+    damaged.write_text('{"damaged": true}', encoding="utf-8")
+    assert snapshot(build(linked_demo)) == cold  # written again

@@ -9,16 +9,18 @@ search would be, and fetches only the term chunks and documents a query needs.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from ..cache import KeptFolder
 from ..search.client import client_script
 from ..search.text import language_key
 from ..search.worker import LocalIndex, SearchIndexError, WorkerIndex, start_index
@@ -53,6 +55,11 @@ class HubSearch:
         documents of the previous build are kept (and the indexer process with them)."""
         self._started: float | None = None
         self._counts: dict[str, int] | None = None
+        self.kept: KeptFolder | None = None
+        """The index of an earlier build in the build cache (``None``: no cache)."""
+        self._hash: Any = None
+        """A hash of everything given to the index in this build (with the kept index's)."""
+        self._reused = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.incremental = command == "serve" and dirty
@@ -83,14 +90,27 @@ class HubSearch:
         if js not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(ExtraScriptValue(js))
 
-    def on_files(self, files: Files, config: MkDocsConfig, *, published: set[str]) -> None:
+    def on_files(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        *,
+        published: set[str],
+        kept: KeptFolder | None = None,
+        seed: str = "",
+    ) -> None:
         """Add the client assets and forget documents that are no longer published.
 
         Args:
             published: source paths of the pages of public items in this build.
+            kept: where the build cache keeps the index: an index made of the very same pages
+                (and ``seed``: the configuration, Kehila's code...) is taken from there.
         """
         if not self.enabled:
             return
+        self.kept = None if self.incremental else kept
+        self._hash = hashlib.blake2b(seed.encode("utf-8"), digest_size=20)
+        self._reused = False
         if self.index is not None and not getattr(self.index, "alive", True):
             self.index = None
         if self.index is None:
@@ -117,16 +137,21 @@ class HubSearch:
         """Index a public item's page from its HTML content (any other page is ignored)."""
         if not self.enabled or self.index is None or item is None or not item.is_public:
             return
-        self.index.add(
-            key=src_uri,
-            url=url,
-            title=item.title,
-            kind=item.kind,
-            tags=item.tags,
-            language=language_key(item.language),
-            date=item.date.date().isoformat(),
-            html=html,
-        )
+        fields = {
+            "key": src_uri,
+            "url": url,
+            "title": item.title,
+            "kind": item.kind,
+            "tags": item.tags,
+            "language": language_key(item.language),
+            "date": item.date.date().isoformat(),
+            "html": html,
+        }
+        if self.kept is not None:
+            for value in fields.values():
+                data = str(value).encode("utf-8")
+                self._hash.update(len(data).to_bytes(8, "little") + data)
+        self.index.add(**fields)
 
     def on_env(self, config: MkDocsConfig) -> None:
         """Start writing the index: every page has been rendered to HTML by now.
@@ -137,6 +162,14 @@ class HubSearch:
         if not self.enabled or self.index is None:
             return
         self._started = time.monotonic()
+        if self.kept is not None:
+            self._hash.update(repr(sorted(self.kinds.items())).encode("utf-8"))
+            counts = self.kept.restore(self._hash.hexdigest(), Path(config.site_dir) / INDEX_URL)
+            if counts is not None:
+                # The same pages as when it was written: the index is the one kept.
+                self.index.abandon()
+                self._counts, self._reused = counts, True
+                return
         try:
             self._counts = self.index.write(
                 Path(config.site_dir) / INDEX_URL, kinds=self.kinds, wait=False
@@ -153,7 +186,7 @@ class HubSearch:
             self.on_env(config)
         counts, self._counts = self._counts, None
         try:
-            if not self.incremental:
+            if not self.incremental and not self._reused:
                 counts = self.index.finish() or counts
         except SearchIndexError as exc:
             raise PluginError(f"Kehila's search: {exc}") from None
@@ -161,10 +194,13 @@ class HubSearch:
             if not self.incremental:
                 self.index.close()
                 self.index = None
+        if self.kept is not None and not self._reused:
+            self.kept.keep(self._hash.hexdigest(), Path(config.site_dir) / INDEX_URL, counts)
         start, self._started = self._started, None
         if counts is None or start is None:
             return
         summary = ", ".join(f"{n} {language}" for language, n in counts.items()) or "no items"
+        done = "taken from Kehila's cache" if self._reused else "written"
         log.info(
-            f"Search index written {time.monotonic() - start:.2f} s after the last page ({summary})"
+            f"Search index {done} {time.monotonic() - start:.2f} s after the last page ({summary})"
         )

@@ -14,7 +14,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils.meta import get_data
 
 from .. import jsonld
-from ..cache import FrontMatterCache, Memo, digest
+from ..cache import FrontMatterCache, KeptFolder, Memo, digest
 from ..content import (
     TAG_NAMES_FILE,
     UNPUBLISHED,
@@ -38,7 +38,14 @@ from ..sanitize import sanitize_page_html
 from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
-from .page_cache import CachedPages, Stores, environment_date, lastmod, site_digest
+from .page_cache import (
+    CachedPages,
+    Stores,
+    cache_folder,
+    environment_date,
+    lastmod,
+    site_digest,
+)
 from .rebuild import Rebuilds
 
 if TYPE_CHECKING:
@@ -201,7 +208,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self._add_ledger_pages(files, config)
         self._add_feeds_and_assets(files, config)
         published = {u for u, s in self.pages_by_uri.items() if s.item is not None and not s.draft}
-        self.search.on_files(files, config, published=published)
+        kept = KeptFolder(cache_folder(config) / "search-index") if self._world else None
+        self.search.on_files(files, config, published=published, kept=kept, seed=self._world or "")
         self.rebuilds.skip_unchanged(files, self.pages_by_uri, config)
         return files
 
@@ -374,7 +382,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if self.files is not None:
             self.cached.finish(config, self.files)
         self.files, self.extras = None, {}
-        self.stores.save()
+        if not self.is_serve:
+            # Under serve the values stay in memory; they are written once, when it stops.
+            self.stores.save()
         self.search.on_post_build(config)
         # The ledger only ever records what a real build published (never a serve preview).
         if not self.config.enabled or self.is_serve or self.ledger is None:
@@ -390,6 +400,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
     def on_shutdown(self) -> None:
         self.cached.close()
+        if self.is_serve:
+            self.stores.save()
 
     def _report_broken_items(
         self, catalog: Catalog, texts: dict[str, str], *, keep_last_good: bool = False

@@ -55,6 +55,10 @@ class LocalIndex:
         """Writes here are never under way in the background: nothing to wait for."""
         return None
 
+    def abandon(self) -> None:
+        """Drop every page: the index is not written (it was taken from elsewhere)."""
+        self.reset()
+
     def close(self) -> None:
         pass
 
@@ -131,6 +135,13 @@ class WorkerIndex:
         if status == "error":
             raise SearchIndexError(value)
         return value
+
+    def abandon(self) -> None:
+        """Stop the worker at once, with the pages it has not analysed yet: the index is not
+        written (it was taken from elsewhere). :meth:`close` still ends the sending thread."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._pending = False
 
     def close(self) -> None:
         with contextlib.suppress(SearchIndexError):
