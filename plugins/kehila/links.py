@@ -13,9 +13,10 @@ markdown-it in its CommonMark preset and reports, in the order of the text:
 - the reference definitions themselves: ``[label]: url "title"``, used or not.
 
 What only looks like a link is not one: text in code spans, fenced and indented code blocks,
-raw HTML and a ``[label]`` without a definition. One departure from CommonMark follows
+raw HTML and a ``[label]`` without a definition. Two departures from CommonMark follow
 Python-Markdown, which renders the pages: a definition on its own line right after text is a
-definition.
+definition, and the indented body of an admonition or a collapsible block (``!!! note``,
+``???``, ``???+``, read by mdit-py-plugins' ``admon``) is text, not code.
 
 The build cache does not ask here: to find the pages a page links to (which must be rendered
 with it), :mod:`kehila.mkdocs.page_cache` reads any page's source, written in any of MkDocs'
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.admon import admon_plugin
 
 if TYPE_CHECKING:
     from markdown_it.rules_block import StateBlock
@@ -310,7 +312,9 @@ def _definition_parts(
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark")
+    # Admonitions and collapsible blocks (``!!! note``, ``???``, ``???+``, as Python-Markdown's
+    # admonition and pymdownx.details write them) hold text, not an indented code block.
+    md = MarkdownIt("commonmark").use(admon_plugin)
     # Emphasis never changes what is a link (links bind first): not worth parsing.
     md.disable(["emphasis"])
     rules = {rule.__name__: rule for rule in md.inline.ruler.getRules("")}

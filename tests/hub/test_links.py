@@ -50,6 +50,11 @@ def found(text: str) -> list[tuple[str, str, str | None]]:
         ("```\n[a](x.md)\n[r]: y.md\n```\n", []),
         ("~~~md\n![a](x.png)\n~~~\n", []),
         ("    [a](x.md)\n", []),
+        # Admonitions and collapsible blocks (!!!, ???, ???+): their indented body is text.
+        (
+            '!!! note "T"\n    a\n\n    [b](x.md)\n\n??? tip\n\n    ![c](y.png)\n',
+            [("link", "x.md", "x.md"), ("image", "y.png", "y.png")],
+        ),
         ('<div>\n<a href="x.md">[a](y.md)</a>\n</div>\n', []),
         # An image in a link's text: both, the link first.
         ("[![alt](i.png)](p.md)", [("link", "p.md", "p.md"), ("image", "i.png", "i.png")]),
@@ -121,6 +126,8 @@ FORMS = [
     "Code: `[the answer]({0})`.",
     "```\n[the answer]({0})\n```",
     "Text.\n\n    [the answer]({0})",
+    # An admonition's body, indented, after a blank line: text, not code.
+    '!!! note "Read on"\n    First.\n\n    See [the answer]({0}).',
 ]
 
 
@@ -162,7 +169,7 @@ def test_check_and_the_build_agree(form: str, demo_project: Path, monkeypatch) -
 
 def _render(text: str) -> str:
     return python_markdown.markdown(
-        text, extensions=["attr_list", "md_in_html", "tables", "pymdownx.superfences"]
+        text, extensions=["admonition", "attr_list", "md_in_html", "tables", "pymdownx.superfences"]
     )
 
 
@@ -181,7 +188,7 @@ def test_a_real_build_drops_what_check_reports(demo_project: Path, monkeypatch) 
     Path("content/img/x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     flagged = [p for p in check_content(Desk.load(Path("content"))) if "not published" in p.message]
     linked = [f for f in forms if any("pending-webhooks" in h for h in _links_in_html(_render(f)))]
-    assert len(flagged) == len(linked) == 9
+    assert len(flagged) == len(linked) == 10
     site = build(demo_project, strict=True)
     html = (site / "stories" / "volunteer-fire-brigade" / "index.html").read_text("utf-8")
     assert not [h for h in _links_in_html(html) if "pending-webhooks" in h]
