@@ -190,7 +190,12 @@ def item_html(
             site: a relative URL would point into the reader's own pages).
         kind: A label saying what the item is, shown first (feeds that mix kinds).
     """
-    parts: list[str] = [f"*{kind}*\n"] if kind else []
+    return _labelled(kind, _html(item_markdown(item, language), absolute))
+
+
+def item_markdown(item: Item, language: str) -> str:
+    """The Markdown of :func:`item_html` (without the label)."""
+    parts: list[str] = []
     if item.kind == "story" and item.quote:
         parts.append(f"> {item.quote}\n")
         if item.author:
@@ -203,8 +208,30 @@ def item_html(
     for accepted in item.accepted_answers:
         by = gettext(language, N_("Accepted answer by %(name)s:"), name=accepted.author.name)
         parts.append(f"\n**{by}**\n\n{accepted.body}")
-    html = _markdown().reset().convert("\n\n".join(parts))
-    return FEED.clean(html, attribute_filter=absolute.filter if absolute else None)
+    return "\n\n".join(parts)
+
+
+def _html(text: str, absolute: _Absolute | None = None) -> str:
+    """``text`` as sanitised HTML after a line break, or nothing when its Markdown makes no HTML
+    at all: what follows a label (see :func:`_labelled`)."""
+    html = _markdown().reset().convert(text)
+    if not html:
+        return ""
+    return "\n" + FEED.clean(html, attribute_filter=absolute.filter if absolute else None)
+
+
+def _labelled(kind: str | None, html: str) -> str:
+    """An item's HTML (from :func:`_html`) after a paragraph saying what the item is. The label is
+    a paragraph of its own: converted apart, it gives the HTML it gives converted with the text,
+    so that one conversion of the text serves the feeds that mix kinds and those that do not."""
+    if not kind:
+        return html[1:]
+    return _label_html(kind) + html
+
+
+@functools.lru_cache(maxsize=16)
+def _label_html(kind: str) -> str:
+    return _html(f"*{kind}*\n")[1:]
 
 
 class _Absolute:
@@ -238,33 +265,34 @@ class _Absolute:
 
 
 class _Contents:
-    """Each item's feed HTML, converted once however many feeds list it."""
+    """Each item's feed HTML, converted once however many feeds list it (the feeds that mix kinds
+    put the kind's label before it)."""
 
     def __init__(self, hub: Hub, site_url: str, memo: Memo | None = None) -> None:
         self.hub = hub
         self.site_url = site_url
         self.memo = memo
-        self._html: dict[tuple[int, bool], str] = {}
+        self.language = hub.options.site_language
+        self._html: dict[int, str] = {}
 
     def html(self, item: Item, *, mixed: bool) -> str:
-        key = (id(item), mixed)
-        found = self._html.get(key)
+        found = self._html.get(id(item))
         if found is None:
             if self.memo is None:
-                found = self._html[key] = self._make(item, mixed)
+                found = self._make(item)
             else:
-                make = functools.partial(self._make, item, mixed)
-                found = self._html[key] = self.memo.text(["feed-html", str(mixed), item], make)
-        return found
+                found = self.memo.text(["item-html", item], functools.partial(self._make, item))
+            self._html[id(item)] = found
+        kind = gettext(self.language, TEXT[f"kind_{item.kind}"]) if mixed else None
+        return _labelled(kind, found)
 
-    def _make(self, item: Item, mixed: bool) -> str:
+    def _make(self, item: Item) -> str:
+        """The item's HTML as :func:`_html` gives it (to go after a label or not)."""
         src_uri = self.hub.src_uri_for(item)
-        language = self.hub.options.site_language
-        kind = gettext(language, TEXT[f"kind_{item.kind}"]) if mixed else None
         text = self.hub.relink(item.body, item, src_uri)
         relinked = item if text == item.body else _with_body(item, text)
         absolute = _Absolute(self.hub, self.site_url, src_uri)
-        return item_html(relinked, language, absolute, kind)
+        return _html(item_markdown(relinked, self.language), absolute)
 
 
 def _with_body(item: Item, body: str) -> Item:

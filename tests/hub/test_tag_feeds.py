@@ -7,6 +7,7 @@ newest first, up to ``feeds_max``, every kind mixed and each entry saying its ki
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -173,3 +174,33 @@ def test_feed_options_switch_parts_off(tmp_path: Path, options: dict, absent: st
     site = build(tmp_path)
     assert (site / "feeds" / "questions.atom.xml").is_file()
     assert not (site / absent).exists()
+
+
+def test_each_items_feed_html_is_converted_once(
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item in a section's feed and in tag and language feeds is converted once (the kind's
+    label apart, once per kind), and the feeds are those a conversion per feed gave."""
+    from kehila import feeds
+
+    converted: list[str] = []
+    convert = feeds._html
+
+    def counting(text: str, absolute: object = None) -> str:
+        if not re.fullmatch(r"\*[^*\n]+\*\n", text):  # not a label
+            converted.append(text)
+        return convert(text, absolute)
+
+    monkeypatch.setattr(feeds, "_html", counting)
+    set_option = demo_project / "mkdocs.yml"
+    set_option.write_text(
+        set_option.read_text("utf-8").replace("  - kehila:\n", "  - kehila:\n      cache: false\n"),
+        encoding="utf-8",
+    )
+    site = build(demo_project)
+    public = load_catalog(demo_project / "content").public()
+    assert len(converted) == len(set(converted)) == len(public)
+    mixed = json.loads((site / "feeds" / "languages" / "en.json").read_text("utf-8"))["items"]
+    for entry in mixed:
+        kind = {"story": "Success story", "qa": "Question", "newsletter": "Newsletter issue"}
+        assert entry["content_html"].startswith(f"<p><em>{kind[entry['_kehila']['kind']]}</em></p>")
