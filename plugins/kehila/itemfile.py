@@ -182,6 +182,18 @@ def _represent_datetime(representer: RoundTripRepresenter, value: dt.datetime) -
     return representer.represent_scalar("tag:yaml.org,2002:timestamp", text)
 
 
+#: Kehila reads with PyYAML (YAML 1.1, :class:`_Loader`'s rules) and edits with ruamel.yaml
+#: (YAML 1.2): a text that only 1.1 reads as something else (``NO``, ``on``, ``y``) is quoted.
+_READER = _Loader("")
+_TEXT = "tag:yaml.org,2002:str"
+
+
+def _represent_text(representer: RoundTripRepresenter, value: str) -> Any:
+    if "\n" not in value and _READER.resolve(yaml.ScalarNode, value, (True, False)) != _TEXT:
+        return representer.represent_scalar(_TEXT, value, style="'")
+    return representer.represent_str(value)
+
+
 def round_trip_yaml() -> YAML:
     """ruamel.yaml in round-trip mode, as Kehila edits YAML: comments, order and quoting kept."""
     yaml = YAML(typ="rt")
@@ -191,6 +203,7 @@ def round_trip_yaml() -> YAML:
     # The layout render_text writes: block sequences at the indentation of their key.
     yaml.indent(mapping=2, sequence=2, offset=0)
     yaml.representer.add_representer(dt.datetime, _represent_datetime)
+    yaml.representer.add_representer(str, _represent_text)
     return yaml
 
 

@@ -66,3 +66,21 @@ def test_recording_consent_changes_only_the_consent_lines(title, quote, author, 
     assert (reread.title, reread.quote, reread.tags, reread.author) == (
         title, quote, tags, Person(author)
     )  # fmt: skip
+
+
+def test_words_yaml_1_1_reads_as_other_things_stay_text_after_an_edit():
+    """ruamel.yaml writes YAML 1.2, where `NO` and `on` are text; Kehila reads with PyYAML
+    (YAML 1.1), where they are true and false: the edit quotes them (hypothesis found `NO`)."""
+    item = Item(
+        id="x:1", kind="story", status="pending", title="T",
+        date=dt.datetime(2025, 1, 1, tzinfo=UTC), language="en", tags=["a"], body="Body",
+        source=Provenance(name="s", url="https://example.org/1",
+                      harvested=dt.datetime(2025, 1, 2, tzinfo=UTC)),
+    )  # fmt: skip
+    for word in ("NO", "on", "Off", "y", "yes", "~", "null", "1.5", "0x1F", "12:30"):
+        document = FrontMatterDocument.parse(item.to_text(), path="x.md")
+        consent = mapping(method="email", date=dt.datetime(2025, 3, 6, tzinfo=UTC), note=word)
+        set_field(document.meta, "consent", consent)
+        set_field(document.meta, "title", word)
+        reread = Item.from_text(document.render(), path="x.md")
+        assert (reread.consent.note, reread.title) == (word, word)
