@@ -202,7 +202,7 @@ def _file_digest(path: Path) -> bytes:
 
 
 #: The first line of a :class:`Store`'s file.
-STORE_MAGIC = b"kehila-store 1\n"
+STORE_MAGIC = b"kehila-store 2\n"
 
 
 class Store:
@@ -243,17 +243,27 @@ class Store:
         values = self._load()
         if self.changed or len(self.used) != len(values):
             self.values = {k: values[k] for k in self.used if k in values}
-            payload = json.dumps(self.values, separators=(",", ":"), ensure_ascii=False)
-            data = payload.encode("utf-8")
-            header = json.dumps({"name": self.path.name, "crc": zlib.crc32(data)}).encode()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-                tmp.write_bytes(STORE_MAGIC + header + b"\n" + data)
-                os.replace(tmp, self.path)
+                self._write(self.values)
             except OSError as exc:
                 log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
         self.used, self.changed = set(), False
+
+    def _write(self, values: dict[str, Any]) -> None:
+        """Written piece by piece (the values of a 100,000-item hub are hundreds of MB: never a
+        second copy in memory), the checksum after them."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+        crc, size = 0, 0
+        with open(tmp, "wb") as out:
+            out.write(STORE_MAGIC + json.dumps({"name": self.path.name}).encode() + b"\n")
+            for chunk in encoder.iterencode(values):
+                data = chunk.encode("utf-8")
+                crc, size = zlib.crc32(data, crc), size + len(data)
+                out.write(data)
+            out.write(b"\n" + json.dumps({"crc": crc, "size": size}).encode())
+        os.replace(tmp, self.path)
 
 
 def _read_store(path: Path) -> dict[str, Any] | None:
@@ -263,11 +273,14 @@ def _read_store(path: Path) -> dict[str, Any] | None:
         return None
     if not data.startswith(STORE_MAGIC):
         return None
-    end = data.find(b"\n", len(STORE_MAGIC))
+    end, last = data.find(b"\n", len(STORE_MAGIC)), data.rfind(b"\n")
     try:
-        header = json.loads(data[len(STORE_MAGIC) : end])
-        payload = data[end + 1 :]
-        if header["name"] != path.name or zlib.crc32(payload) != header["crc"]:
+        header, trailer = json.loads(data[len(STORE_MAGIC) : end]), json.loads(data[last + 1 :])
+        payload = data[end + 1 : last]
+        del data
+        if header["name"] != path.name or len(payload) != trailer["size"]:
+            return None
+        if zlib.crc32(payload) != trailer["crc"]:
             return None
         values = json.loads(payload)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
