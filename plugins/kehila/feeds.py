@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urljoin, urlsplit
@@ -106,12 +107,9 @@ def build_feeds(
             def make(feed: _Feed = feed, fmt: str = fmt) -> str:
                 return feed.json() if fmt == "json" else feed.xml(fmt)
 
-            if memo is None:
-                text = make()
-            else:
-                about = [channel.key, channel.title, channel.description, channel.home]
-                parts = ["feed", fmt, *about, channel.language, feed.updated.isoformat()]
-                text = memo.text([*parts, *channel.items], make)
+            about = [channel.key, channel.title, channel.description, channel.home]
+            parts = ["feed", fmt, *about, channel.language, feed.updated.isoformat()]
+            text = _kept(memo, [*parts, *channel.items], make)
             files.append(FeedFile(hub.feed_path(channel.key, fmt), text, fmt, channel.key))
     return files
 
@@ -176,6 +174,11 @@ def alternate_links(hub: Hub, spec: PageSpec) -> str:
                 f'title="{title}">'
             )
     return "\n".join(links)
+
+
+def _kept(memo: Memo | None, parts: list, make: Callable[[], str]) -> str:
+    """``make()``, or its text kept in the build cache ``memo`` by ``parts`` (see :class:`Memo`)."""
+    return make() if memo is None else memo.text(parts, make)
 
 
 def item_html(
@@ -278,10 +281,7 @@ class _Contents:
     def html(self, item: Item, *, mixed: bool) -> str:
         found = self._html.get(id(item))
         if found is None:
-            if self.memo is None:
-                found = self._make(item)
-            else:
-                found = self.memo.text(["item-html", item], functools.partial(self._make, item))
+            found = _kept(self.memo, ["item-html", item], functools.partial(self._make, item))
             self._html[id(item)] = found
         kind = gettext(self.language, TEXT[f"kind_{item.kind}"]) if mixed else None
         return _labelled(kind, found)
