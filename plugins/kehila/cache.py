@@ -83,6 +83,10 @@ class PageCache:
         self.hits += 1
         return entry
 
+    def has(self, key: str) -> bool:
+        """Whether an entry of ``key`` is there (it may still fail to read: see :meth:`get`)."""
+        return self._path(key).is_file()
+
     def put(self, key: str, entry: Entry) -> None:
         # Renamed into place, never fsynced (thousands per build): an entry a crash cut short
         # fails its checksum and is rendered again.
@@ -220,6 +224,9 @@ class Store:
         self.values: dict[str, Any] | None = None
         self.used: set[str] = set()
         self.changed = False
+        self._puts = 0
+        self._flushed: tuple[int, int] | None = None
+        """What the file holds since :meth:`flush` (puts and values used then)."""
 
     def _load(self) -> dict[str, Any]:
         if self.values is None:
@@ -237,32 +244,48 @@ class Store:
         self._load()[key] = value
         self.used.add(key)
         self.changed = True
+        self._puts += 1
+
+    def flush(self) -> None:
+        """Write the values used so far, in the middle of a build (for page workers, which
+        read the file), without ending the build."""
+        values = self._load()
+        if self.changed or len(self.used) != len(values):
+            self._write_used(values)
+            self._flushed = (self._puts, len(self.used))
 
     def save(self) -> None:
         """Keep the values this build used (only them), and start the next build."""
         values = self._load()
         if self.changed or len(self.used) != len(values):
+            if self._flushed != (self._puts, len(self.used)):
+                self._write_used(values)
             self.values = {k: values[k] for k in self.used if k in values}
-            try:
-                self._write(self.values)
-            except OSError as exc:
-                log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
-        self.used, self.changed = set(), False
+        self.used, self.changed, self._puts, self._flushed = set(), False, 0, None
+
+    def _write_used(self, values: dict[str, Any]) -> None:
+        try:
+            self._write({k: values[k] for k in self.used if k in values})
+        except OSError as exc:
+            log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
 
     def _write(self, values: dict[str, Any]) -> None:
         """Written piece by piece (the values of a 100,000-item hub are hundreds of MB: never a
         second copy in memory), the checksum after them."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-        crc, size = 0, 0
+        # One value at a time, each by json's C encoder (its iterencode is pure Python).
+        encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+        crc, size, separator = 0, 0, "{"
         with open(tmp, "wb") as out:
             out.write(STORE_MAGIC + json.dumps({"name": self.path.name}).encode() + b"\n")
-            for chunk in encoder.iterencode(values):
-                data = chunk.encode("utf-8")
-                crc, size = zlib.crc32(data, crc), size + len(data)
+            for key, value in values.items():
+                data = f"{separator}{encode(key)}:{encode(value)}".encode()
+                crc, size, separator = zlib.crc32(data, crc), size + len(data), ","
                 out.write(data)
-            out.write(b"\n" + json.dumps({"crc": crc, "size": size}).encode())
+            data = b"}" if values else b"{}"
+            crc, size = zlib.crc32(data, crc), size + len(data)
+            out.write(data + b"\n" + json.dumps({"crc": crc, "size": size}).encode())
         os.replace(tmp, self.path)
 
 

@@ -83,3 +83,26 @@ def test_a_store_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
     assert store.get("a") == "1"
     store = reopened(store)
     assert store.get("a") == "1" and store.get("b") is None
+
+
+@pytest.mark.parametrize("values", [{}, {"a": "1"}, {"é": ["ü", 1, None, {"k": 2.5}], "b": ""}])
+def test_a_flushed_store_is_read_by_another_process_as_saved(
+    tmp_path: Path, values: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page workers read a store that the build flushed in its middle: the file holds what was
+    used so far; saving afterwards with nothing new does not write it again."""
+    store = Store(tmp_path / "pages-markdown.json")
+    for key, value in values.items():
+        store.put(key, value)
+    writes = []
+    write = store._write
+    monkeypatch.setattr(store, "_write", lambda v: (writes.append(dict(v)), write(v)))
+    store.flush()
+    other = Store(store.path)
+    assert {key: other.get(key) for key in values} == values
+    assert writes == ([values] if values else [])
+    store.save()
+    assert len(writes) == (1 if values else 0)
+    store.put("later", "x")  # the next build, which uses only this
+    store.save()
+    assert Store(store.path).get("later") == "x" and writes[-1] == {"later": "x"}

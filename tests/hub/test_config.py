@@ -146,19 +146,14 @@ def test_two_pages_at_one_path_is_a_clear_error(demo_project: Path, caplog) -> N
     assert "Two generated pages would be written to 'tags/index.md'" in caplog.text
 
 
-def test_the_old_workers_option_is_a_warning_that_says_what_to_do() -> None:
+@pytest.mark.parametrize(("value", "valid"), [(None, True), (0, True), (4, True), (-1, False)])
+def test_workers_is_a_whole_number_or_unset(value: int | None, valid: bool) -> None:
     config = KehilaConfig()
-    config.load_dict({"workers": 2})
+    config.load_dict({} if value is None else {"workers": value})
     errors, warnings = config.validate()
-    assert errors == []
-    assert warnings == [
-        (
-            "workers",
-            "The kehila plugin's option 'workers' is no longer used: item pages are rendered "
-            "once and then kept in Kehila's build cache (option 'cache'). Remove it from "
-            "mkdocs.yml.",
-        )
-    ]
+    assert (errors == [], warnings) == (valid, [])
+    if valid:
+        assert config.workers == value
 
 
 def test_the_hub_options_and_the_plugin_schema_have_one_set_of_defaults() -> None:

@@ -210,10 +210,7 @@ class KehilaConfig(_HubConfig):  # type: ignore[misc,valid-type]
     # Building: finished pages kept in `.cache/kehila/` beside mkdocs.yml and reused while nothing
     # they depend on changed (see kehila/cache.py and mkdocs/page_cache.py).
     cache = c.Type(bool, default=True)
-    workers = c.Deprecated(
-        message=(
-            "The kehila plugin's option '{}' is no longer used: item pages are rendered once and "
-            "then kept in Kehila's build cache (option 'cache'). Remove it from mkdocs.yml."
-        ),
-        option_type=c.Optional(WholeNumber(minimum=0)),
-    )
+    # Cold builds: page workers render the pages missing from the build cache on every core
+    # (see mkdocs/page_workers.py); unset: one per core when 200 or more pages are missing; 0 or
+    # 1: the build renders every page itself.
+    workers = c.Optional(WholeNumber(minimum=0))

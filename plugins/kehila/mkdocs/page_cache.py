@@ -27,6 +27,7 @@ import gzip
 import importlib.util
 import json
 import logging
+import os
 import posixpath
 import re
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import escape
 
 from ..cache import Entry, PageCache, Store, digest, folder_digest, open_folder
+from .page_workers import Share
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -134,8 +136,23 @@ class CachedPages:
         """Pages taken from the cache, to be indexed (last first, see :meth:`index_before`)."""
         self._positions: dict[str, int] | None = None
         self._index: Any = None
+        self.extras: dict[str, tuple[str, str]] = {}
 
     # -- on_files / on_nav -------------------------------------------------------------------
+
+    def usable(self, config: MkDocsConfig, *, owner: object) -> bool:
+        """Whether the cache can serve this site: Kehila is the one plugin writing pages."""
+        return not others_in_page_events(config, owner)
+
+    def missing_estimate(self, config: MkDocsConfig, cacheable: set[str]) -> int:
+        """How many of the ``cacheable`` pages the cache lacks at least (before their keys are
+        known: by the count of its entries)."""
+        try:
+            with os.scandir(cache_folder(config) / "pages") as entries:
+                kept = sum(1 for _ in entries)
+        except OSError:
+            kept = 0
+        return max(0, len(cacheable) - kept)
 
     def start(self, config: MkDocsConfig, *, enabled: bool, owner: object) -> bool:
         """Open the cache for this build; ``False``: it is not used (and nothing is kept)."""
@@ -154,24 +171,21 @@ class CachedPages:
             return False
         return True
 
-    def take(
+    def plan(
         self,
         files: Files,
-        config: MkDocsConfig,
         specs: dict[str, PageSpec],
         *,
         cacheable: set[str],
         site: str,
         extras: dict[str, tuple[str, str]],
-        index: Any,
     ) -> int:
-        """Take the pages whose entries are valid out of ``files``, and write them (``on_nav``).
+        """Give every cacheable page its key (``on_nav``); how many are not in the cache.
 
         Args:
             cacheable: generated pages that may come from the cache.
             site: the site's part of every key (see :func:`site_digest`).
             extras: a page's ``<head>`` extras and sitemap date, by source path.
-            index: ``index(src_uri, html, file)`` indexes a page taken from the cache.
         """
         cache = self.cache
         if cache is None:
@@ -180,6 +194,7 @@ class CachedPages:
         # folder, are given again by every build).
         logging.getLogger("mkdocs").addHandler(self._warnings)
         self.order = [f.src_uri for f in files.documentation_pages()]
+        self.extras = extras
         for src_uri in cacheable:
             spec, file = specs[src_uri], files.get_file_from_path(src_uri)
             if file is None:
@@ -196,21 +211,27 @@ class CachedPages:
                 head,
                 lastmod,
             )
+        return sum(1 for key in self.keys.values() if not cache.has(key))
+
+    def take(
+        self, files: Files, config: MkDocsConfig, specs: dict[str, PageSpec], *, index: Any
+    ) -> int:
+        """Take the pages whose entries are valid out of ``files``, and write them (``on_nav``,
+        after :meth:`plan`).
+
+        Args:
+            index: ``index(src_uri, html, file)`` indexes a page taken from the cache.
+        """
+        cache = self.cache
+        if cache is None:
+            return 0
         found: dict[str, Entry] = {}
         for src_uri, key in self.keys.items():
             entry = cache.get(key)
             file = files.get_file_from_path(src_uri)
             if entry is not None and file is not None and entry.dest_uri == file.dest_uri:
                 found[src_uri] = entry
-        # Pages that MkDocs renders link only to pages it knows: those stay (and are rendered).
-        rendered = [f for f in files.documentation_pages() if f.src_uri not in found]
-        queue = [(f.src_uri, _source(f, specs)) for f in rendered]
-        while queue:
-            src_uri, source = queue.pop()
-            for target in _linked(src_uri, source):
-                if target in found:
-                    del found[target]
-                    queue.append((target, specs[target].source))
+        _keep_linked(found, files, specs)
         site_dir = Path(config.site_dir)
         self._index = index
         for src_uri in self.order:
@@ -224,10 +245,26 @@ class CachedPages:
             path.write_bytes(entry.output)
             if entry.search is not None:
                 self._unindexed.append((src_uri, entry.search, file))
-            self.taken[src_uri] = (entry.sitemap, extras[src_uri][1])
+            self.taken[src_uri] = (entry.sitemap, self.extras[src_uri][1])
             files.remove(file)
         self._unindexed.reverse()
         return len(found)
+
+    def leave_to_others(self, files: Files, specs: dict[str, PageSpec], share: Share) -> int:
+        """A page worker's ``on_nav`` (see :mod:`.page_workers`): take out of ``files`` the
+        cacheable pages that are in the cache or not in ``share``; how many are left to it."""
+        cache = self.cache
+        if cache is None:
+            return 0
+        others = {
+            src_uri: key for src_uri, key in self.keys.items() if key not in share or cache.has(key)
+        }
+        _keep_linked(others, files, specs)
+        for src_uri in others:
+            file = files.get_file_from_path(src_uri)
+            if file is not None:
+                files.remove(file)
+        return len(self.keys) - len(others)
 
     def index_before(self, src_uri: str | None) -> None:
         """Index the pages taken from the cache that come before ``src_uri`` (``None``: all).
@@ -286,17 +323,21 @@ class CachedPages:
 
     # -- on_post_build -------------------------------------------------------------------------
 
-    def finish(self, config: MkDocsConfig, files: Files) -> None:
-        """Complete the sitemap with the pages taken from the cache, forget old entries."""
+    def finish(self, config: MkDocsConfig, files: Files, *, worker: bool = False) -> None:
+        """Complete the sitemap with the pages taken from the cache, forget old entries (a page
+        worker only keeps its pages: the build it works for does the rest)."""
         cache = self.cache
         if cache is None:
             return
-        if self.taken:
-            self._complete_sitemap(config, files)
         if self._warnings.outside:
             # A warning no page owns (an anchor checked after every page was written): keep
             # nothing of this build, so that the next one warns again.
             cache.discard(self.stored)
+        if worker:
+            self.close()
+            return
+        if self.taken:
+            self._complete_sitemap(config, files)
         removed = cache.keep_only(set(self.keys.values()))
         log.debug(
             f"Kehila's cache: {len(self.taken)} pages reused, {cache.stored} stored, "
@@ -352,6 +393,7 @@ class CachedPages:
         self._unindexed: list[tuple[str, str, File]] = []
         self._positions: dict[str, int] | None = None
         self._index: Any = None
+        self.extras = {}
 
 
 class Stores:
@@ -378,17 +420,27 @@ class Stores:
             store = self.stores[name] = Store(self.folder / f"{name}.json")
         return store
 
+    def flush(self) -> None:
+        """Write what this build used so far (for page workers), the build going on."""
+        if self._writable():
+            for store in self.stores.values():
+                store.flush()
+
     def save(self) -> None:
         """Write what this build used (a failed build writes nothing: see :meth:`open`)."""
+        if self._writable():
+            for store in self.stores.values():
+                store.save()
+
+    def _writable(self) -> bool:
         if self.folder is None or not self.stores:
-            return
+            return False
         try:
             open_folder(self.folder)
         except OSError as exc:
             log.debug(f"Kehila's cache is not kept: {exc}")
-            return
-        for store in self.stores.values():
-            store.save()
+            return False
+        return True
 
 
 def cache_folder(config: MkDocsConfig) -> Path:
@@ -410,6 +462,19 @@ def _source(file: File, specs: dict[str, PageSpec]) -> str:
         return file.content_string
     except (OSError, UnicodeDecodeError, TypeError):
         return ""
+
+
+def _keep_linked(found: dict[str, Any], files: Files, specs: dict[str, PageSpec]) -> None:
+    """Leave in ``files`` the pages of ``found`` that a page staying there links to: pages that
+    MkDocs renders link only to pages it knows (those are rendered too)."""
+    rendered = [f for f in files.documentation_pages() if f.src_uri not in found]
+    queue = [(f.src_uri, _source(f, specs)) for f in rendered]
+    while queue:
+        src_uri, source = queue.pop()
+        for target in _linked(src_uri, source):
+            if target in found:
+                del found[target]
+                queue.append((target, specs[target].source))
 
 
 def _linked(src_uri: str, source: str) -> set[str]:

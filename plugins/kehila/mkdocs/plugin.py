@@ -46,6 +46,7 @@ from .page_cache import (
     lastmod,
     site_digest,
 )
+from .page_workers import PageWorkers, Share, worker_count, worker_share
 from .rebuild import Rebuilds
 
 if TYPE_CHECKING:
@@ -100,6 +101,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.files: Files | None = None
         self.newest: dt.datetime | None = None
         """The newest date of the published items of this build."""
+        self.workers = PageWorkers()
+        self.share: Share | None = None
+        """This process is a page worker of a cold build: the share of pages it renders (see
+        :mod:`.page_workers`); it writes no feeds, search index, ledger or stores."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -108,6 +113,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.rebuilds.on_startup(command=command, dirty=dirty)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.share = worker_share()
         if not self.config.enabled:
             return None
         for name in REQUIRED_EXTENSIONS:
@@ -206,10 +212,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if inclusion is InclusionLevel.NOT_IN_NAV and spec.src_uri not in in_nav:
                 self.cacheable.add(spec.src_uri)
         self._add_ledger_pages(files, config)
+        self._start_workers(config, missing=self.cached.missing_estimate(config, self.cacheable))
         self._add_feeds_and_assets(files, config)
         published = {u for u, s in self.pages_by_uri.items() if s.item is not None and not s.draft}
         kept = KeptFolder(cache_folder(config) / "search-index") if self._world else None
-        self.search.on_files(files, config, published=published, kept=kept, seed=self._world or "")
+        if self.share is None:
+            self.search.on_files(
+                files, config, published=published, kept=kept, seed=self._world or ""
+            )
         self.rebuilds.skip_unchanged(files, self.pages_by_uri, config)
         return files
 
@@ -227,16 +237,30 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             return
         self.extras = {uri: self._extras(self.pages_by_uri[uri], config) for uri in self.cacheable}
         site = site_digest(config, parts=self._site_parts(files), docs_dir=Path(config.docs_dir))
-        taken = self.cached.take(
-            files,
-            config,
-            self.pages_by_uri,
-            cacheable=self.cacheable,
-            site=site,
-            extras=self.extras,
-            index=self._index_cached,
+        missing = self.cached.plan(
+            files, self.pages_by_uri, cacheable=self.cacheable, site=site, extras=self.extras
         )
-        log.debug(f"{taken} pages taken from Kehila's cache")
+        if self.share is not None:
+            mine = self.cached.leave_to_others(files, self.pages_by_uri, self.share)
+            log.debug(f"Kehila's page worker {self.share}: {mine} pages to render")
+            return
+        if not self.workers.running:
+            self._start_workers(config, missing=missing)
+        self.workers.wait()
+        taken = self.cached.take(files, config, self.pages_by_uri, index=self._index_cached)
+        log.debug(f"{taken} pages taken from Kehila's cache ({missing} were missing)")
+
+    def _start_workers(self, config: MkDocsConfig, *, missing: int) -> None:
+        """Start page workers for a cold build cache (see :mod:`.page_workers`): as soon as the
+        pages are known, so that they work while this build makes its feeds."""
+        if self.workers.running or self.share is not None or self.is_serve:
+            return
+        if not (self.config.cache and not self.dirty and self.cached.usable(config, owner=self)):
+            return
+        count = worker_count(config, option=self.config.workers, missing=missing)
+        if count:
+            self.stores.flush()  # the workers read the items parsed and the pages made
+            self.workers.start(config, count)
 
     def _reader(self) -> FrontMatterCache | None:
         """Reads front matter through the build cache (``None``: no cache, read every file)."""
@@ -305,6 +329,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             self.search.add(src_uri, file.url, html, spec.item)
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> None:
+        if self.share is not None and self.share.orphaned():
+            raise PluginError("Kehila's page worker stops: the build it worked for has stopped")
         self.cached.on_pre_page(page)
 
     def on_page_markdown(
@@ -358,6 +384,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             head, _ = self._extras(spec, config)
             output = finish_output(output, _language(spec), head)
         self.cached.on_post_page(output, page, config)
+        if self.share is not None:
+            # A page worker's site is thrown away: the page is in the cache, MkDocs skips it.
+            return ""
         return output if spec is not None else None
 
     def on_template_context(
@@ -380,8 +409,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.files is not None:
-            self.cached.finish(config, self.files)
+            self.cached.finish(config, self.files, worker=self.share is not None)
         self.files, self.extras = None, {}
+        if self.share is not None:
+            return  # a page worker: the build it works for keeps the rest
         if not self.is_serve:
             # Under serve the values stay in memory; they are written once, when it stops.
             self.stores.save()
@@ -395,10 +426,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             atomic_write(path, text)
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.workers.stop()
         self.cached.close()
         self.files, self.extras = None, {}
 
     def on_shutdown(self) -> None:
+        self.workers.stop()
         self.cached.close()
         if self.is_serve:
             self.stores.save()
@@ -485,7 +518,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         for kind, uri in ASSETS.items():
             source = str(ASSETS_DIR / f"kehila.{kind}")
             files.append(File.generated(config, uri, abs_src_path=source))
-        if self.hub is None:
+        if self.hub is None or self.share is not None:
             return
         site_url, undated = config.site_url or "/", environment_date()
         generated = []
