@@ -9,7 +9,9 @@ and gets the hub's consented, disclosed quotes in an iframe that the hub serves,
 without ``allow-same-origin``: the wall reads no cookie or storage of the host, and requests
 nothing from any origin but the hub. Files written under ``embed_url`` (default ``embed/``):
 
-- ``wall.js``: the loader (``assets/embed/wall.js``), at most :data:`LOADER_MAX_BYTES`;
+- ``wall.js``: the loader (``assets/embed/wall.js``), at most :data:`LOADER_MAX_BYTES`. Without
+  ``data-height`` it runs its filter's data script too and lays the quotes out as ``frame.css``
+  does, to reserve the wall's height before the frame has loaded (docs/hub.md, "The embed");
 - ``frame.html``, ``frame.js``, ``frame.css``: the frame. Tag, language, layout, limit and theme
   reach it as URL parameters; it then runs the data script of its filter;
 - ``data/<language>/<tag>.js``: the quotes of one filter, newest first, at most ``embed_max``,
@@ -220,7 +222,14 @@ class Embed:
         return files
 
     def loader(self) -> str:
-        text = _asset("wall.js").replace('"__KEHILA_TITLE__"', json.dumps(self.text["title"]))
+        # The frame's words that take room: the loader lays its quotes out to reserve its height.
+        words = {key: self.text[key] for key in ("disclosure", "previous", "next", "pause", "play")}
+        words["limit"] = DEFAULT_LIMIT
+        text = (
+            _compact(_asset("wall.js"))
+            .replace('"__KEHILA_TITLE__"', json.dumps(self.text["title"]))
+            .replace('"__KEHILA_TEXT__"', json.dumps(words, sort_keys=True))
+        )
         if len(text.encode("utf-8")) > LOADER_MAX_BYTES:
             raise ValueError(f"embed/wall.js is over {LOADER_MAX_BYTES} bytes")
         return text
@@ -381,6 +390,13 @@ _STYLE = {
 
 def _asset(name: str) -> str:
     return (ASSETS_DIR / name).read_text(encoding="utf-8")
+
+
+def _compact(script: str) -> str:
+    """``script`` without indentation, blank lines and whole-line ``//`` comments: the loader's
+    bytes are every host page's cost. Lines are never joined, so no statement changes meaning."""
+    kept = (line.strip() for line in script.splitlines())
+    return "".join(line + "\n" for line in kept if line and not line.startswith("//"))
 
 
 def language_name(code: str, in_language: str) -> str:

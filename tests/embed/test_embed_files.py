@@ -43,6 +43,19 @@ def test_loader_is_small_and_self_contained(demo_site: Path) -> None:
     assert not re.search(r"https?://", text)
     assert "import(" not in text and "__KEHILA_TITLE__" not in text
     assert 'new URL("frame.html", src)' in text
+    # The frame's words that take room, for the loader's layout of the quotes, in the hub's
+    # language; served without comment lines or indentation.
+    assert '"previous": "Previous"' in text and '"disclosure": "Disclosure"' in text
+    assert "__KEHILA_TEXT__" not in text and "\n  " not in text and "\n//" not in text
+
+
+def test_loader_measures_words_in_the_frames_fonts(demo_site: Path) -> None:
+    # The loader reserves the wall's height by laying out its quotes as frame.css does; the
+    # browser tests check the heights, this names the first thing to keep in step.
+    css = (demo_site / "embed" / "frame.css").read_text("utf-8")
+    family = re.search(r"font: 16px/1\.5 ([^;]+);", css)[1]
+    loader = (demo_site / "embed" / "wall.js").read_text("utf-8")
+    assert " " + re.sub(r",\s+", ",", family) + "'" in loader
 
 
 def test_frame_page_allows_only_the_hubs_own_files(demo_site: Path) -> None:
