@@ -222,17 +222,7 @@ class Embed:
         return files
 
     def loader(self) -> str:
-        # The frame's words that take room: the loader lays its quotes out to reserve its height.
-        words = {key: self.text[key] for key in ("disclosure", "previous", "next", "pause", "play")}
-        words["limit"] = DEFAULT_LIMIT
-        text = (
-            _compact(_asset("wall.js"))
-            .replace('"__KEHILA_TITLE__"', json.dumps(self.text["title"]))
-            .replace('"__KEHILA_TEXT__"', json.dumps(words, sort_keys=True))
-        )
-        if len(text.encode("utf-8")) > LOADER_MAX_BYTES:
-            raise ValueError(f"embed/wall.js is over {LOADER_MAX_BYTES} bytes")
-        return text
+        return loader_script(self.language)
 
     def frame_html(self) -> str:
         page_direction = direction(self.language)
@@ -392,9 +382,28 @@ def _asset(name: str) -> str:
     return (ASSETS_DIR / name).read_text(encoding="utf-8")
 
 
+def loader_script(language: str) -> str:
+    """``embed/wall.js`` for a hub in ``language``: its title, and the frame's words that take
+    room (the loader lays the quotes out to reserve their height), written in."""
+    text = texts(language)
+    words = {key: text[key] for key in ("disclosure", "previous", "next", "pause", "play")}
+    words["limit"] = DEFAULT_LIMIT
+    script = (
+        _compact(_asset("wall.js"))
+        .replace('"__KEHILA_TITLE__"', json.dumps(text["title"]))
+        .replace('"__KEHILA_TEXT__"', json.dumps(words, sort_keys=True))
+    )
+    if len(script.encode("utf-8")) > LOADER_MAX_BYTES:
+        raise ValueError(f"embed/wall.js is over {LOADER_MAX_BYTES} bytes")
+    return script
+
+
 def _compact(script: str) -> str:
-    """``script`` without indentation, blank lines and whole-line ``//`` comments: the loader's
-    bytes are every host page's cost. Lines are never joined, so no statement changes meaning."""
+    """``script`` without its opening comment, indentation, blank lines and whole-line ``//``
+    comments (the source keeps them): the loader's bytes are every host page's cost. Lines are
+    never joined, so no statement changes meaning."""
+    if script.startswith("/*"):
+        script = script[script.index("*/") + 2 :]
     kept = (line.strip() for line in script.splitlines())
     return "".join(line + "\n" for line in kept if line and not line.startswith("//"))
 

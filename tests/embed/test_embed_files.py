@@ -7,9 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from kehila.content import load_catalog
-from kehila.embed import LOADER_MAX_BYTES, embeddable
+from kehila.embed import LOADER_MAX_BYTES, embeddable, loader_script
+from kehila.i18n import languages
 from kehila.urls import tag_slug
 
 from ..conftest import ROOT, build, write_files
@@ -44,9 +46,17 @@ def test_loader_is_small_and_self_contained(demo_site: Path) -> None:
     assert "import(" not in text and "__KEHILA_TITLE__" not in text
     assert 'new URL("frame.html", src)' in text
     # The frame's words that take room, for the loader's layout of the quotes, in the hub's
-    # language; served without comment lines or indentation.
+    # language; served without comments or indentation.
     assert '"previous": "Previous"' in text and '"disclosure": "Disclosure"' in text
-    assert "__KEHILA_TEXT__" not in text and "\n  " not in text and "\n//" not in text
+    assert "__KEHILA_TEXT__" not in text and "\n " not in text and "\n//" not in text
+
+
+@pytest.mark.parametrize("language", ["en", *languages()])
+def test_loader_fits_in_every_language_of_the_catalog(language: str) -> None:
+    # Its words are written in as JSON escapes (ASCII, whatever the host page's encoding).
+    script = loader_script(language)
+    assert len(script.encode("utf-8")) <= LOADER_MAX_BYTES - 512, len(script)
+    assert script.isascii()
 
 
 def test_loader_measures_words_in_the_frames_fonts(demo_site: Path) -> None:
