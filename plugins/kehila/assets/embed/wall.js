@@ -111,18 +111,21 @@
   function sized(known, items) {
     known.items = items;
     known.waiting.forEach(function (entry) {
-      if (!entry.items) size(entry, items);
+      if (entry.items) return;
+      var limit = parseInt(entry.query.get("limit"), 10);
+      entry.items = items.slice(0, limit >= 1 ? limit : TEXT.limit);
+      // At the next frame: laid out with the host's stylesheets (no frame comes while they load).
+      w.requestAnimationFrame(function () {
+        size(entry);
+      });
     });
   }
 
-  function size(entry, items) {
-    var query = entry.query;
-    var limit = parseInt(query.get("limit"), 10);
-    entry.items = entry.items || items.slice(0, limit >= 1 ? limit : TEXT.limit);
+  function size(entry) {
     ctx = ctx || d.createElement("canvas").getContext("2d");
     var width = entry.frame.getBoundingClientRect().width - 8; // body padding: 0.25rem
     if (entry.reported || !ctx || !(width > 0)) return;
-    var height = Math.ceil(8 + measure(entry.items, query.get("layout"), width));
+    var height = Math.ceil(8 + measure(entry.items, entry.query.get("layout"), width));
     if (height < 20000) {
       entry.frame.style.height = height + "px";
       entry.reserved = height;
