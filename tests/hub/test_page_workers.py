@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from kehila.content import load_catalog
+from kehila.hub import Hub
 from kehila.mkdocs import page_workers
 from kehila.mkdocs.page_workers import MIN_MISSING, Share, worker_count
 
@@ -74,17 +76,27 @@ def test_a_worker_renders_only_its_share_and_writes_no_site(
     site = build(linked_demo)
     mine = entries(linked_demo)
     assert 0 < len(mine) < len(every)
-    assert all(path.name in Share(0, 2) for path in mine.values())
+    sources = page_sources(linked_demo)
+    assert sorted(dest for dest in every if sources[dest] in Share(0, 2)) == sorted(mine)
     # Its pages are in the cache, not in its site (thrown away); no feeds, no ledger.
     assert not (site / next(iter(mine))).exists()
     assert not (site / "feed.xml").exists() and not (site / "feeds").exists()
 
 
-def test_every_key_is_in_one_share() -> None:
-    keys = [f"{n:040x}" for n in range(0, 10**6, 7919)]
+def page_sources(project: Path) -> dict[str, str]:
+    """The source path of every generated page, by where it is written in the site."""
+    hub = Hub(load_catalog(project / "content"))
+    return {hub.url_of(spec.src_uri) + "index.html": spec.src_uri for spec in hub.pages()}
+
+
+def test_every_page_is_in_one_share() -> None:
+    keys = [f"stories/story-{n}.md" for n in range(1000)]
     for count in (2, 3, 8):
         owners = [[i for i in range(count) if key in Share(i, count)] for key in keys]
         assert all(len(found) == 1 for found in owners)
+        # Shares of about the same size.
+        sizes = [sum(1 for found in owners if found == [i]) for i in range(count)]
+        assert max(sizes) < 1.5 * len(keys) / count
 
 
 def config(plugins: tuple[str, ...] = ("kehila",), hooks: tuple[str, ...] = ()) -> object:

@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import escape
 
 from ..cache import Entry, PageCache, Store, digest, folder_digest, open_folder
-from .page_workers import Share
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -250,21 +249,25 @@ class CachedPages:
         self._unindexed.reverse()
         return len(found)
 
-    def leave_to_others(self, files: Files, specs: dict[str, PageSpec], share: Share) -> int:
-        """A page worker's ``on_nav`` (see :mod:`.page_workers`): take out of ``files`` the
-        cacheable pages that are in the cache or not in ``share``; how many are left to it."""
+    def leave_to_others(self, files: Files, specs: dict[str, PageSpec], cacheable: set[str]) -> int:
+        """A page worker's ``on_nav`` (see :mod:`.page_workers`), after :meth:`plan` of its own
+        pages: take out of ``files`` the ``cacheable`` pages that are not its own or that the
+        cache holds; how many are left to it."""
         cache = self.cache
         if cache is None:
             return 0
+        keys = self.keys
         others = {
-            src_uri: key for src_uri, key in self.keys.items() if key not in share or cache.has(key)
+            src_uri: True
+            for src_uri in cacheable
+            if src_uri not in keys or cache.has(keys[src_uri])
         }
         _keep_linked(others, files, specs)
         for src_uri in others:
             file = files.get_file_from_path(src_uri)
             if file is not None:
                 files.remove(file)
-        return len(self.keys) - len(others)
+        return len(cacheable) - len(others)
 
     def index_before(self, src_uri: str | None) -> None:
         """Index the pages taken from the cache that come before ``src_uri`` (``None``: all).

@@ -4,8 +4,9 @@ A build renders its pages in one process. When many of the pages the build cache
 missing (a first build, a CI run that does not keep ``.cache/kehila/``, a new theme), Kehila runs
 ``mkdocs build`` again in ``workers`` processes, on the same ``mkdocs.yml`` and into folders of
 their own that are thrown away. The environment (:data:`ENVIRONMENT`, ``i/n``) tells a worker which
-share of the missing pages is its own: it takes every other cacheable page out of ``files``
-(public ``on_nav`` event), MkDocs renders the rest as always, and the pages go into the cache.
+share of the pages is its own: it takes every other cacheable page, and those of its own that
+the cache holds, out of ``files`` (public ``on_nav`` event); MkDocs renders the rest as always,
+and the pages go into the cache.
 The build waits for its workers, then takes the pages from the cache as a warm build does, and
 renders what is still missing itself: a worker that fails costs time, never a page.
 
@@ -16,6 +17,7 @@ of the site, so workers run only when Kehila is the site's one plugin (another p
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -44,7 +46,8 @@ MIN_MISSING = 200
 
 @dataclass(frozen=True)
 class Share:
-    """The pages one worker renders: those whose key falls in share ``index`` of ``count``."""
+    """The pages one worker renders: those whose source path falls in share ``index`` of
+    ``count`` (by path, not by key: a worker works out the keys of its own pages only)."""
 
     index: int
     count: int
@@ -54,8 +57,9 @@ class Share:
     def orphaned(self) -> bool:
         return os.getppid() != self.parent
 
-    def __contains__(self, key: str) -> bool:
-        return int(key[:12], 16) % self.count == self.index
+    def __contains__(self, src_uri: str) -> bool:
+        number = hashlib.blake2b(src_uri.encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(number, "little") % self.count == self.index
 
     def __str__(self) -> str:
         return f"{self.index + 1} of {self.count}"

@@ -235,14 +235,17 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         use = self.config.enabled and self.config.cache and not self.dirty
         if not self.cached.start(config, enabled=use, owner=self) or self.hub is None:
             return
-        self.extras = {uri: self._extras(self.pages_by_uri[uri], config) for uri in self.cacheable}
+        share = self.share
+        # A page worker works out the keys of its own share of the pages only.
+        keyed = self.cacheable if share is None else {u for u in self.cacheable if u in share}
+        self.extras = {uri: self._extras(self.pages_by_uri[uri], config) for uri in keyed}
         site = site_digest(config, parts=self._site_parts(files), docs_dir=Path(config.docs_dir))
         missing = self.cached.plan(
-            files, self.pages_by_uri, cacheable=self.cacheable, site=site, extras=self.extras
+            files, self.pages_by_uri, cacheable=keyed, site=site, extras=self.extras
         )
-        if self.share is not None:
-            mine = self.cached.leave_to_others(files, self.pages_by_uri, self.share)
-            log.debug(f"Kehila's page worker {self.share}: {mine} pages to render")
+        if share is not None:
+            mine = self.cached.leave_to_others(files, self.pages_by_uri, self.cacheable)
+            log.debug(f"Kehila's page worker {share}: {mine} pages to render")
             return
         if not self.workers.running:
             self._start_workers(config, missing=missing)
@@ -552,7 +555,15 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return lastmod(self.newest)
 
     def _head_extras(self, spec: PageSpec, config: MkDocsConfig) -> str:
-        """JSON-LD, feed links and robots hints for a generated page's <head>."""
+        """JSON-LD, feed links and robots hints for a generated page's <head> (an item's kept
+        in the build cache: they are made of the item, its page and the site)."""
+        memo = self._memo("head-extras") if spec.item is not None else None
+        if memo is None:
+            return self._make_head_extras(spec, config)
+        parts = [spec.src_uri, spec.view, repr((spec.crumbs, spec.noindex, spec.draft)), spec.item]
+        return memo.text(parts, lambda: self._make_head_extras(spec, config))
+
+    def _make_head_extras(self, spec: PageSpec, config: MkDocsConfig) -> str:
         assert self.hub is not None
         parts = []
         if spec.noindex:
