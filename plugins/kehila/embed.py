@@ -93,7 +93,9 @@ TEXT = {
     "snippet": N_("Snippet"),
     "snippet_help": N_(
         "Paste it where the wall should appear, as often as you like. Every attribute is "
-        "optional; data-height reserves the wall's height until it has loaded."
+        "optional. Without data-height, the script reserves the wall's own height, worked out "
+        "at the width of the page it is on; add data-height (in pixels) only to reserve a fixed "
+        "height until the wall has loaded, for instance the one your own stylesheet gives it."
     ),
     "copy_button": N_("Copy"),
     "copied": N_("Copied."),

@@ -167,3 +167,17 @@ def test_the_embed_pages_code_reads_left_to_right(demo_site: Path) -> None:
     page = BeautifulSoup(html, "html.parser")
     box = page.select_one("textarea[data-kehila-embed-fragment]")
     assert box is not None and box.get("dir") == "ltr"
+
+
+def test_the_embed_pages_snippet_leaves_the_height_to_the_loader(demo_site: Path) -> None:
+    # A height measured at the page's own width would be wrong on a host of another width: the
+    # snippet has none, and the help names data-height as the override it is.
+    html = (demo_site / "stories" / "embed" / "index.html").read_text("utf-8")
+    page = BeautifulSoup(html, "html.parser")
+    snippet = page.select_one("[data-kehila-embed-snippet]").get_text()
+    assert snippet == (
+        f'<div data-kehila-wall></div>\n<script src="{SITE_URL}embed/wall.js" async></script>'
+    )
+    help_text = page.select_one("#kehila-embed-snippet").find_next_sibling("p").get_text()
+    assert "Without data-height, the script reserves the wall's own height" in help_text
+    assert "add data-height (in pixels) only to reserve a fixed height" in help_text

@@ -54,7 +54,9 @@
 
   /* The "Embed" page. The choices write the snippet, the preview is the real wall (the hub's
      own loader), and the static fragment of the chosen filter is shown for pages without
-     JavaScript. Without this script the page still shows the default snippet and fragment. */
+     JavaScript. Without this script the page still shows the default snippet and fragment.
+     The snippet has no data-height: the loader works the wall's height out at the host's own
+     width, where a height measured in this preview would be wrong on a narrower (or wider) page. */
   function setupEmbed() {
     var root = document.querySelector("[data-kehila-embed]");
     if (!root || root.dataset.kehilaReady) return;
@@ -65,7 +67,6 @@
     var fragment = root.querySelector("[data-kehila-embed-fragment]");
     var fragmentLink = root.querySelector("[data-kehila-embed-fragment-link]");
     var status = root.querySelector(".kehila-embed__status");
-    var height = null;
     var version = 0;
 
     function choices() {
@@ -81,19 +82,18 @@
       };
     }
 
-    function attributes(c, withHeight) {
+    function attributes(c) {
       var list = [["data-kehila-wall", null]];
       if (c.tag) list.push(["data-tag", c.tag]);
       if (c.lang) list.push(["data-lang", c.lang]);
       if (c.layout !== "wall") list.push(["data-layout", c.layout]);
       if (c.limit) list.push(["data-limit", String(c.limit)]);
       if (c.theme !== "auto") list.push(["data-theme", c.theme]);
-      if (withHeight && height) list.push(["data-height", String(height)]);
       return list;
     }
 
-    function writeSnippet() {
-      var attrs = attributes(choices(), true)
+    function writeSnippet(c) {
+      var attrs = attributes(c)
         .map(function (pair) {
           return pair[1] === null ? pair[0] : pair[0] + '="' + pair[1] + '"';
         })
@@ -126,18 +126,13 @@
       var key = JSON.stringify(c);
       if (key === shown) return;
       shown = key;
-      height = null;
       preview.textContent = "";
       var host = document.createElement("div");
-      attributes(c, false).forEach(function (pair) {
+      attributes(c).forEach(function (pair) {
         host.setAttribute(pair[0], pair[1] === null ? "" : pair[1]);
       });
-      host.addEventListener("kehila-wall:height", function (event) {
-        height = event.detail;
-        writeSnippet();
-      });
       preview.appendChild(host);
-      writeSnippet();
+      writeSnippet(c);
       loadFragment(c);
       if (window.KehilaWall) window.KehilaWall.scan();
     }
