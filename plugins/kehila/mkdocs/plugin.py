@@ -38,6 +38,7 @@ from ..sanitize import sanitize_page_html
 from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
+from .old_site import OldSite
 from .page_cache import (
     CachedPages,
     Stores,
@@ -102,6 +103,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.newest: dt.datetime | None = None
         """The newest date of the published items of this build."""
         self.workers = PageWorkers()
+        self.old_site = OldSite()
         self.share: Share | None = None
         """This process is a page worker of a cold build: the share of pages it renders (see
         :mod:`.page_workers`); it writes no feeds, search index, ledger or stores."""
@@ -151,6 +153,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         catalog = build_catalog(documents.items(), cache=self._parsed, read=self._reader())
         self._report_broken_items(catalog, documents, keep_last_good=self.is_serve)
         self._checked = documents
+        if not self.dirty:
+            # MkDocs empties the site folder next: the old site goes in the background instead.
+            self.old_site.move_aside(Path(config.site_dir))
 
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
     # they are ordinary pages to us, but must be seen so that none of them is mistaken for an item.
@@ -411,6 +416,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.search.on_env(config)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.old_site.wait()
         if self.files is not None:
             self.cached.finish(config, self.files, worker=self.share is not None)
         self.files, self.extras = None, {}
@@ -430,6 +436,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.workers.stop()
+        self.old_site.wait()
         self.cached.close()
         self.files, self.extras = None, {}
 

@@ -1,0 +1,48 @@
+"""The last build's site is moved aside and deleted beside the build (kehila.mkdocs.old_site):
+the site comes out as MkDocs alone would leave it, hidden files kept, nothing old left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kehila.mkdocs.old_site import PREFIX, OldSite
+
+from ..conftest import build
+
+
+def test_a_rebuild_leaves_no_old_file_and_keeps_hidden_ones(demo_project: Path) -> None:
+    site = build(demo_project)
+    first = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    (site / "stale.html").write_text("from an older build", encoding="utf-8")
+    (site / "stories" / "gone").mkdir()
+    (site / ".nojekyll").write_text("", encoding="utf-8")  # hidden: MkDocs keeps it, so do we
+    killed = site / f"{PREFIX}12345" / "stories"  # left by a build that was killed
+    killed.mkdir(parents=True)
+    (killed / "index.html").write_text("old", encoding="utf-8")
+    build(demo_project)
+    again = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    assert again == sorted([*first, ".nojekyll"])
+
+
+def test_no_site_yet_and_an_empty_site_are_fine(tmp_path: Path) -> None:
+    old = OldSite()
+    old.move_aside(tmp_path / "missing")
+    old.wait()
+    (tmp_path / "empty").mkdir()
+    old.move_aside(tmp_path / "empty")
+    old.wait()
+    assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_the_old_site_is_deleted_in_the_background(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for n in range(50):
+        page = site / f"page-{n}" / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("x", encoding="utf-8")
+    old = OldSite()
+    old.move_aside(site)
+    # At once, the site folder holds only the hidden folder being deleted (or nothing).
+    assert all(p.name.startswith(PREFIX) for p in site.iterdir())
+    old.wait()
+    assert list(site.iterdir()) == []
