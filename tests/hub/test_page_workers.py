@@ -38,7 +38,8 @@ def test_a_cold_build_by_workers_is_the_single_process_build(
     set_option(linked_demo, "workers: 2")
     with caplog.at_level(logging.DEBUG, logger="mkdocs.plugins.kehila"):
         cold = snapshot(build(linked_demo))
-    assert "2 page workers rendered pages" in caplog.text
+    assert "Kehila's build cache is cold: 2 page workers render" in caplog.text
+    assert "Kehila's page workers are done" in caplog.text
     # Every page the cache holds was rendered by a worker: the build took them all.
     reused = [r.getMessage() for r in caplog.records if "pages reused" in r.getMessage()]
     assert reused == [

@@ -93,7 +93,7 @@ def worker_count(config: MkDocsConfig, *, option: int | None, missing: int) -> i
     count = usable_cores() if option is None else option
     if count < 2 or missing == 0 or (option is None and missing < MIN_MISSING):
         return 0
-    if not config.config_file_path:
+    if not config.config_file_path or not os.path.isfile(config.config_file_path):
         log.debug("Kehila's page workers need a mkdocs.yml file: none is used")
         return 0
     others = [name for name in config.plugins if name != "kehila"]
@@ -115,10 +115,11 @@ class PageWorkers:
     def running(self) -> bool:
         return bool(self._processes)
 
-    def start(self, config: MkDocsConfig, count: int) -> None:
+    def start(self, config: MkDocsConfig, count: int, *, missing: int) -> None:
         """Start ``count`` workers on ``config``'s ``mkdocs.yml`` (each renders its share of the
-        pages missing from the build cache, into a folder of its own)."""
+        ``missing`` pages, into a folder of its own)."""
         self.stop()
+        log.info(f"Kehila's build cache is cold: {count} page workers render {missing} pages")
         self._started = time.monotonic()
         self._folder = folder = tempfile.mkdtemp(prefix="kehila-workers-")
         for index in range(count):
@@ -149,10 +150,7 @@ class PageWorkers:
                 )
                 log.debug("\n".join(tail))
         if count:
-            log.info(
-                f"Kehila's build cache was cold: {count} page workers rendered pages for "
-                f"{time.monotonic() - self._started:.1f} s"
-            )
+            log.info(f"Kehila's page workers are done ({time.monotonic() - self._started:.1f} s)")
         self.stop()
 
     def stop(self) -> None:

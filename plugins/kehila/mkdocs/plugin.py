@@ -268,7 +268,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         count = worker_count(config, option=self.config.workers, missing=missing)
         if count:
             self.stores.flush()  # the workers read the items parsed and the pages made
-            self.workers.start(config, count)
+            self.workers.start(config, count, missing=missing)
 
     def _reader(self) -> FrontMatterCache | None:
         """Reads front matter through the build cache (``None``: no cache, read every file)."""
