@@ -8,7 +8,9 @@ Material's search). For each size N, in the same run, on the same synthetic hub
 
 - A: a plain ``mkdocs build`` of the same Markdown as ordinary pages (Material, no search, items
   not in the nav);
-- B: the Kehila hub build (every feature, Kehila's search on);
+- B: the Kehila hub build (every feature, Kehila's search on), its build cache cold: the page
+  workers render the pages (one per core); B1 is the same cold build by one process
+  (``workers: 0``);
 - C: A plus Material's own search plugin, for the size of its ``search_index.json``;
 - D: B without any search (what the hub itself costs; ``KEHILA_BENCH_NOSEARCH=0`` skips it);
 - B again with Kehila's build cache warm: nothing changed, then ``KEHILA_BENCH_EDITS`` (20) items
@@ -169,6 +171,11 @@ def test_build_scale(tmp_path_factory, browser, serve_dir) -> None:
         row: dict = {"items": n, "published": published}
         row["A"] = measure_build(plain, work / "a" / "site")
         shutil.rmtree(work / "a" / "site")
+        # B cold twice: by one process (workers: 0), then with the page workers (the default).
+        single = write_hub_config(work / "b" / "mkdocs-single.yml", site_url="https://hub.example/",
+                                  options={"workers": 0})  # fmt: skip
+        row["B1"] = measure_build(single, work / "b" / "site")
+        shutil.rmtree(work / "b" / ".cache")
         row["B"] = measure_build(hub, work / "b" / "site")
         # Kehila's build cache (.cache/kehila/ beside mkdocs.yml): nothing changed, then 20 edits.
         row["B_same"] = measure_build(hub, work / "b" / "site")
@@ -221,6 +228,7 @@ def _report(row: dict) -> None:
     n = row["items"]
     print(f"\n== {n:,} items ({row['published']:,} published) ==")
     labels = {"A": "plain mkdocs, no search", "B": "Kehila hub + search",
+              "B1": "B by one process",
               "C": "plain + Material search", "D": "Kehila hub, no search"}  # fmt: skip
     for name, label in labels.items():
         if name in row:
@@ -232,6 +240,9 @@ def _report(row: dict) -> None:
             )
     cpu = row["B"]["cpu"] / row["A"]["cpu"]
     print(f"B/A time ratio: {row['ratio']:.3f} (goal <= 1.15); CPU time ratio {cpu:.3f}")
+    single = row["B1"]["wall"] / row["A"]["wall"]
+    print(f"B1/A time ratio (one process): {single:.3f}; B/B1 (the workers' gain): "
+          f"{row['B']['wall'] / row['B1']['wall']:.3f}")  # fmt: skip
     cold = row["B"]["wall"]
     rebuilds = (("B_same", "nothing changed", 0.10), ("B_edit", f"{EDITS} edited", 0.15))
     for name, label, goal in rebuilds:

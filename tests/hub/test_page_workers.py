@@ -130,3 +130,15 @@ def test_how_many_workers(
 ) -> None:
     monkeypatch.setattr(page_workers, "usable_cores", lambda: cores)
     assert worker_count(config(plugins), option=option, missing=missing) == expected
+
+
+def test_the_number_of_workers_changes_no_page_key(
+    linked_demo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_option(linked_demo, "workers: 0")
+    cold = snapshot(build(linked_demo))
+    config = linked_demo / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("workers: 0", "workers: 2"), "utf-8")
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.kehila"):
+        assert snapshot(build(linked_demo)) == cold
+    assert "page workers" not in caplog.text  # every page was still in the cache

@@ -522,14 +522,18 @@ def site_digest(config: MkDocsConfig, *, parts: list[str], docs_dir: Path) -> st
     )
 
 
-#: Options that change no page: where the site goes, what `serve` watches, strictness.
+#: Options that change no page: where the site goes, what `serve` watches, strictness (and the
+#: plugin's ``workers``: how many processes render the pages).
 _NOT_IN_PAGES = frozenset({"plugins", "hooks", "site_dir", "watch", "strict", "dev_addr"})
 
 
 def _config_text(config: MkDocsConfig) -> str:
     """The configuration as text: every option, and each plugin's options."""
     values = {k: v for k, v in config.items() if k not in _NOT_IN_PAGES}
-    plugins = {name: dict(getattr(p, "config", {}) or {}) for name, p in config.plugins.items()}
+    plugins = {
+        name: {k: v for k, v in dict(getattr(p, "config", {}) or {}).items() if k != "workers"}
+        for name, p in config.plugins.items()
+    }
     text = json.dumps([values, plugins], sort_keys=True, default=_plain)
     # An object without a text of its own shows its address: not a part of what it is.
     return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
