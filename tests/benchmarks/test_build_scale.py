@@ -97,6 +97,8 @@ def measure_build(config: Path, site: Path) -> dict:
     )
     result = json.loads(out.stdout)
     assert result["code"] == 0, result["err"]
+    # The machine's 1-minute load average as the build ends: other work skews the figures.
+    result["load"] = os.getloadavg()[0]
     result["size"] = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
     result["files"] = sum(1 for f in site.rglob("*") if f.is_file())
     return result
@@ -306,6 +308,11 @@ def test_feeds_and_embed_cost(tmp_path_factory) -> None:
         print(f"{name}: wall {walls} s (median {wall[name]:.1f} s), CPU {cpu[name]:.1f} s")
     print(f"B writes {feeds:,} feed files and {embed:,} embed files")
     print(f"B/E time ratio: {ratio:.3f} (goal <= 1.10); CPU ratio {cpu['B'] / cpu['E']:.3f}")
+    # Each round builds E then B: their ratio is less disturbed by load that comes and goes.
+    pairs = zip(runs["E"], runs["B"], strict=True)
+    per_round = ", ".join(f"{b['cpu'] / e['cpu']:.3f}" for e, b in pairs)
+    loads = [r["load"] for name in runs for r in runs[name]]
+    print(f"CPU ratio per round: {per_round}; load average {min(loads):.1f} to {max(loads):.1f}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "bench-feeds-embed.json").write_text(
         json.dumps({"items": n, "tags": tags, "runs": runs, "ratio": ratio}, indent=2),
