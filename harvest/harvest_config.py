@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,16 +31,7 @@ from typing import Any
 import yaml
 import yaml_env_tag
 from kehila.model import slugify
-from kehila.validation import (
-    boolean_problem,
-    choice_problem,
-    did_you_mean,
-    language_problem,
-    mapping_problem,
-    text_list_problem,
-    text_problem,
-    whole_number_problem,
-)
+from kehila.validation import REQUIRED, Reader, did_you_mean, mapping_problem, text_problem
 
 from .sources import get_factory, known_types
 from .sources.base import ConfigError, HarvestContext, Source
@@ -198,8 +189,9 @@ def build_sources(
     return sources
 
 
-class Options:
-    """Checks one source's options and names the option in every error.
+class Options(Reader):
+    """Reads one source's options with the :class:`~kehila.validation.Reader` core, naming the
+    source (:attr:`where`) and the option in every :class:`ConfigError`.
 
     Read each option with the typed getters, then call :meth:`finish`, which rejects any option
     that was not read (a typo like ``knd:`` is an error, not a silently ignored line).
@@ -212,120 +204,36 @@ class Options:
         opts.finish()
     """
 
-    _MISSING = object()
+    missing = "required option is missing"
+    least = 1
+    text_is_list = True
+    # The harvest's rule, kept: an option written with no value (``language:`` alone) is refused
+    # unless its default is None, rather than read as "the default".
+    null_is_absent = False
 
-    def __init__(self, source: str, options: Mapping[str, Any]) -> None:
-        self.source = source
-        self.options = dict(options)
-        self._read: set[str] = set()
+    def error(self, name: str, problem: str) -> ConfigError:
+        """A :class:`ConfigError` for this source and option ``name``."""
+        return ConfigError(self.where, self.prefix + name, problem)
 
-    def error(self, option: str, message: str) -> ConfigError:
-        """A :class:`ConfigError` for this source and ``option``."""
-        return ConfigError(self.source, option, message)
-
-    def _get(self, option: str, default: Any) -> Any:
-        self._read.add(option)
-        value = self.options.get(option, default)
-        if value is self._MISSING or value is None and default is self._MISSING:
-            raise self.error(option, "required option is missing")
-        return value
-
-    def has(self, option: str) -> bool:
-        """Whether the option is given (and not null)."""
-        return self.options.get(option) is not None
-
-    def string(self, option: str, default: Any = _MISSING) -> Any:
-        """A non-empty string (or ``default``)."""
-        return self._text(option, default, None)
-
-    def url(self, option: str, default: Any = _MISSING) -> Any:
-        """An ``http://`` or ``https://`` URL."""
-
-        def check(value: str) -> str:
-            if not re.match(r"^https?://[^\s/]+", value):
-                raise self.error(option, f"expected an http:// or https:// URL, got {value!r}")
-            return value
-
-        return self._text(option, default, check)
-
-    def choice(self, option: str, choices: Iterable[str], default: Any = _MISSING) -> Any:
-        """One of ``choices``."""
-        value = self._get(option, default)
-        if problem := choice_problem(value, choices):
-            raise self.error(option, problem)
-        return value
-
-    def boolean(self, option: str, default: Any = _MISSING) -> Any:
-        """``true`` or ``false``."""
-        value = self._get(option, default)
-        if problem := boolean_problem(value):
-            raise self.error(option, problem)
-        return value
-
-    def integer(self, option: str, default: Any = _MISSING, *, minimum: int = 1) -> Any:
-        """A whole number of at least ``minimum`` (or ``default``, which may be ``None``)."""
-        value = self._get(option, default)
-        if value is None and default is None:
-            return None
-        if problem := whole_number_problem(value, minimum):
-            raise self.error(option, problem)
-        return value
-
-    def string_list(self, option: str, default: Any = _MISSING) -> Any:
-        """A list of non-empty strings (a single string counts as a list of one)."""
-        value = self._get(option, default)
-        if isinstance(value, str):
-            value = [value]
-        if problem := text_list_problem(value):
-            raise self.error(option, problem)
-        return list(value)
-
-    def mapping(self, option: str, default: Any = _MISSING) -> Any:
+    def mapping(self, option: str, default: Any = REQUIRED) -> Any:
         """A mapping of text to text (such as a column mapping)."""
         value = self._get(option, default)
-        if problem := mapping_problem(value):
-            raise self.error(option, problem)
+        if value is default:
+            return value
+        self.check(option, value, mapping_problem)
         for key, item in value.items():
-            if problem := text_problem(item):
-                raise self.error(f"{option}.{key}", problem)
+            self.check(f"{option}.{key}", item, text_problem)
         return dict(value)
 
-    def path(self, option: str, project_dir: Path, default: Any = _MISSING) -> Any:
+    def path(self, option: str, project_dir: Path, default: Any = REQUIRED) -> Any:
         """A path to an existing file, relative to the folder of mkdocs.yml."""
-
-        def check(value: str) -> Path:
-            path = (project_dir / value).resolve()
-            if not path.is_file():
-                raise self.error(option, f"no such file: {value} (looked in {project_dir})")
-            return path
-
-        return self._text(option, default, check)
-
-    def language(self, option: str, default: Any = _MISSING) -> Any:
-        """A BCP 47 language tag such as ``en`` or ``he``."""
-
-        def check(value: str) -> str:
-            if problem := language_problem(value):
-                raise self.error(option, problem)
+        value = self.string(option, default)
+        if value is default:
             return value
-
-        return self._text(option, default, check)
-
-    def _text(self, option: str, default: Any, check: Callable[[str], Any] | None) -> Any:
-        value = self._get(option, default)
-        if value is default and default is not self._MISSING:
-            return value
-        if problem := text_problem(value):
-            raise self.error(option, problem)
-        return check(value) if check else value
-
-    def finish(self) -> None:
-        """Reject every option that no getter read (unknown or misspelt)."""
-        unknown = sorted(set(self.options) - self._read)
-        if unknown:
-            name = unknown[0]
-            hint = did_you_mean(name, sorted(self._read))
-            raise self.error(name, f"unknown option{hint}; known: {', '.join(sorted(self._read))}")
+        path = (project_dir / value).resolve()
+        if not path.is_file():
+            raise self.error(option, f"no such file: {value} (looked in {project_dir})")
+        return path
 
 
 def plugin_options(data: Mapping[str, Any]) -> Mapping[str, Any]:

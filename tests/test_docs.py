@@ -152,8 +152,9 @@ def _getters() -> set[str]:
     """Methods of the options checker that read an option named by their first argument."""
     return {
         name
-        for name, value in vars(harvest_config.Options).items()
-        if callable(value) and name not in {"__init__", "error", "finish"}
+        for cls in harvest_config.Options.__mro__
+        for name, value in vars(cls).items()
+        if callable(value) and not name.startswith("_") and name not in {"error", "check", "finish"}
     }
 
 

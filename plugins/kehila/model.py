@@ -32,7 +32,7 @@ from typing import Any
 
 from .i18n import direction
 from .itemfile import KEY_ORDER, format_date, ordered, render_text
-from .validation import ItemError, Validator, describe, read_front_matter
+from .validation import REQUIRED, ItemError, Reader, describe, read_front_matter
 
 KINDS = ("story", "qa", "newsletter")
 STATUSES = ("pending", "published", "rejected")
@@ -259,7 +259,7 @@ class Item:
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any], body: str, *, path: str) -> Item:
         """Validate front matter fields and build an item, or raise :class:`ItemError`."""
-        v = ItemValidator(meta, path)
+        v = ItemValidator(path, meta)
         item_id = v.string("id")
         kind = v.choice("kind", KINDS)
         item = cls(
@@ -273,14 +273,14 @@ class Item:
             body=body,
             path=path,
             slug=v.slug("slug"),
-            featured=v.boolean("featured"),
-            private=v.boolean("private"),
+            featured=v.boolean("featured", False),
+            private=v.boolean("private", False),
             author=v.person("author"),
-            quote=v.string("quote", required=False),
+            quote=v.optional_text("quote"),
             consent=v.consent("consent"),
             disclosure=v.disclosure("disclosure"),
-            issue=v.integer("issue"),
-            summary=v.string("summary", required=False),
+            issue=v.integer("issue", None),
+            summary=v.optional_text("summary"),
             license=v.license("license"),
             answers=v.answers("answers") if kind == "qa" else [],
             source=v.source("source"),
@@ -430,99 +430,103 @@ def check_field(name: str, value: Any, *, path: str) -> Any:
         value: The value as it would be written in front matter.
         path: How the file is named in the message.
     """
-    v = ItemValidator({name: value}, path)
+    v = ItemValidator(path, {name: value})
     readers: dict[str, Callable[[str], Any]] = {
         "title": v.string,
-        "quote": lambda n: v.string(n, required=False),
+        "quote": v.optional_text,
         "author": v.person,
         "tags": v.string_list,
-        "featured": v.boolean,
+        "featured": lambda n: v.boolean(n, False),
         "language": v.language,
     }
     return readers[name](name)
 
 
-class ItemValidator(Validator):
-    """The fields of an item on top of the :class:`~kehila.validation.Validator` core."""
+class ItemValidator(Reader):
+    """Reads an item's fields with the :class:`~kehila.validation.Reader` core, raising
+    :class:`ItemError` for the file (:attr:`where`) and the field."""
+
+    def error(self, name: str, problem: str) -> ItemError:
+        return ItemError(self.where, problem, field=self.prefix + name)
+
+    def optional_text(self, name: str) -> str | None:
+        """Text that may be absent or empty (an optional field's value)."""
+        return self.string(name, None, empty=True)
 
     def slug(self, name: str) -> str | None:
-        value = self.string(name, required=False)
+        value = self.optional_text(name)
         if value is not None and (value != slugify(value) or not value):
-            raise self._error(
-                name, f"expected lower-case letters, digits and dashes, got {value!r}"
-            )
+            raise self.error(name, f"expected lower-case letters, digits and dashes, got {value!r}")
         return value
 
     def person(self, name: str, *, required: bool = False) -> Person | None:
-        sub = self._mapping(name, shorthand=lambda text: {"name": text})
+        sub = self.section(name, shorthand=lambda text: {"name": text})
         if sub is None:
             if required:
-                raise self._error(name, "required field is missing")
+                raise self.error(name, self.missing)
             return None
-        return Person(name=sub.string("name"), url=sub.string("url", required=False))
+        return Person(name=sub.string("name"), url=sub.optional_text("url"))
 
     def consent(self, name: str) -> Consent | None:
-        sub = self._mapping(name)
+        sub = self.section(name)
         if sub is None:
             return None
         return Consent(
             method=sub.choice("method", CONSENT_METHODS),
             date=sub.date("date"),
-            note=sub.string("note", required=False),
-            url=sub.string("url", required=False),
+            note=sub.optional_text("note"),
+            url=sub.optional_text("url"),
         )
 
     def disclosure(self, name: str) -> Disclosure | None:
-        sub = self._mapping(name, shorthand=lambda text: {"type": text})
+        sub = self.section(name, shorthand=lambda text: {"type": text})
         if sub is None:
             return None
-        return Disclosure(
-            type=sub.choice("type", DISCLOSURES), text=sub.string("text", required=False)
-        )
+        return Disclosure(type=sub.choice("type", DISCLOSURES), text=sub.optional_text("text"))
 
     def license(self, name: str) -> License | None:
-        sub = self._mapping(name, shorthand=lambda text: {"name": text})
+        sub = self.section(name, shorthand=lambda text: {"name": text})
         if sub is None:
             return None
-        return License(name=sub.string("name"), url=sub.string("url", required=False))
+        return License(name=sub.string("name"), url=sub.optional_text("url"))
 
     def source(self, name: str) -> Provenance | None:
-        sub = self._mapping(name)
+        sub = self.section(name)
         if sub is None:
             return None
         known = {"name", "type", "url", "harvested", "digest"}
         return Provenance(
             name=sub.string("name"),
-            url=sub.string("url", required=False),
+            url=sub.optional_text("url"),
             harvested=sub.date("harvested"),
-            digest=sub.string("digest", required=False),
-            type=sub.string("type", required=False),
-            extra={k: v for k, v in sub.meta.items() if k not in known},
+            digest=sub.optional_text("digest"),
+            type=sub.optional_text("type"),
+            extra={k: v for k, v in sub.values.items() if k not in known},
         )
 
     def answers(self, name: str) -> list[Answer]:
-        value = self._get(name, True)
+        value = self._get(name, REQUIRED)
         if not isinstance(value, list):
-            raise self._error(name, f"expected a list of answers, got {describe(value)}")
+            raise self.error(name, f"expected a list of answers, got {describe(value)}")
         answers = []
         for index, entry in enumerate(value):
             if not isinstance(entry, Mapping):
-                raise self._error(f"{name}[{index}]", f"expected a mapping, got {describe(entry)}")
-            sub = ItemValidator(entry, self.path, f"{self.prefix}{name}[{index}].")
+                raise self.error(f"{name}[{index}]", f"expected a mapping, got {describe(entry)}")
+            sub = ItemValidator(self.where, entry, f"{self.prefix}{name}[{index}].")
             author = sub.person("author", required=True)
             assert author is not None
             answer = Answer(
                 body=sub.string("body"),
                 author=author,
-                url=sub.string("url", required=False),
-                date=sub.date("date", required=False),
-                accepted=sub.boolean("accepted"),
-                accepted_by=sub.string("accepted_by", required=False),
-                score=sub.integer("score"),
+                url=sub.optional_text("url"),
+                date=sub.date("date", None),
+                accepted=sub.boolean("accepted", False),
+                accepted_by=sub.optional_text("accepted_by"),
+                score=sub.integer("score", None),
                 license=sub.license("license"),
             )
             if answer.accepted_by and not answer.accepted:
-                raise sub._error("accepted_by", "only an accepted answer has 'accepted_by'")
+                raise sub.error("accepted_by", "only an accepted answer has 'accepted_by'")
             answers.append(answer)
         return answers
 

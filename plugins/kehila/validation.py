@@ -2,12 +2,13 @@
 options alike, and :class:`ItemError`.
 
 The ``*_problem`` functions say why a value is not what a field or an option expects (``None`` when
-it is), in one wording: ``expected one of story, qa, got 'storry' (did you mean 'story'?)``. The
-content model reads item fields with :class:`Validator` (an :class:`ItemError` naming the file, the
-line and the field), the harvest reads each source's options with
-:class:`kehila.harvest.harvest_config.Options` (a ``ConfigError`` naming the source and the
-option): both ask these functions, so a tag, a number or a choice is checked and explained the
-same way. :func:`read_front_matter` reports a file whose front matter cannot be read.
+it is), in one wording: ``expected one of story, qa, got 'storry' (did you mean 'story'?)``.
+:class:`Reader` reads named values with them, and is the one reader of the content model's fields
+(``kehila.model.ItemValidator``: an :class:`ItemError` naming the file, the line and the field),
+of each harvest source's options (``kehila.harvest.harvest_config.Options``: a ``ConfigError``
+naming the source and the option) and of the ``newsletter:`` block, so that a tag, a URL, a
+number or a choice is checked and explained the same way everywhere. :func:`read_front_matter`
+reports a file whose front matter cannot be read.
 """
 
 from __future__ import annotations
@@ -157,6 +158,14 @@ def language_problem(value: str) -> str | None:
     return f"expected a BCP 47 language tag such as en or he, got {value!r}"
 
 
+def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    """Why the text ``value`` is not an absolute URL of one of ``schemes``."""
+    pattern = "|".join(re.escape(scheme) for scheme in schemes)
+    if re.match(rf"(?i)({pattern})://[^\s/?#]+", value):
+        return None
+    return f"expected an {' or '.join(s + '://' for s in schemes)} URL, got {value!r}"
+
+
 def text_list_problem(value: Any) -> str | None:
     """Why ``value`` is not a list of non-blank texts."""
     if not isinstance(value, list):
@@ -186,84 +195,148 @@ def mapping_problem(value: Any) -> str | None:
     return None if isinstance(value, Mapping) else f"expected a mapping, got {describe(value)}"
 
 
-class Validator:
-    """Reads fields from front matter, raising :class:`ItemError` with the checks' wording."""
+#: The ``default`` of a :class:`Reader` getter for a value that must be given.
+REQUIRED: Any = object()
 
-    def __init__(self, meta: Mapping[str, Any], path: str, prefix: str = "") -> None:
-        self.meta = meta
-        self.path = path
+
+class Reader:
+    """Reads named values from a mapping with the checks above: one way to read an item's fields,
+    a harvest source's options and the newsletter block.
+
+    Each getter takes the value's name and its ``default`` (:data:`REQUIRED` when it must be
+    given): an absent value gives the default unchecked, a given one is checked and refused with
+    :meth:`error`. Subclasses say which error that is (an :class:`ItemError` naming the file and
+    the field, a harvest ``ConfigError`` naming the source and the option...).
+    """
+
+    missing = "required field is missing"
+    """What a required value that is absent is told."""
+    least: int | None = None
+    """The smallest number :meth:`integer` accepts when the call names no ``minimum``."""
+    text_is_list = False
+    """Whether :meth:`string_list` reads a single text as a list of one."""
+    null_is_absent = True
+    """Whether a value written as null (``key:`` alone) counts as absent, or is checked."""
+
+    def __init__(self, where: str, values: Mapping[str, Any], prefix: str = "") -> None:
+        self.where = where
+        """What the values belong to: the item's file, the source's name..."""
+        self.values = values
         self.prefix = prefix
+        """Put before every name in errors: ``consent.`` for the fields of ``consent:``."""
+        self.read: set[str] = set()
+        """The names asked for so far (see :meth:`finish`)."""
 
-    def _error(self, name: str, problem: str) -> ItemError:
-        return ItemError(self.path, problem, field=self.prefix + name)
+    def error(self, name: str, problem: str) -> Exception:
+        """The error for value ``name`` (after :attr:`prefix`) and its ``problem``."""
+        raise NotImplementedError
 
-    def _get(self, name: str, required: bool) -> Any:
-        value = self.meta.get(name)
-        if value is None and required:
-            raise self._error(name, "required field is missing")
+    def check(self, name: str, value: Any, problem: Callable[[Any], str | None]) -> Any:
+        """``value``, or the :meth:`error` for ``name`` when ``problem(value)`` finds one."""
+        if found := problem(value):
+            raise self.error(name, found)
         return value
 
-    def string(self, name: str, *, required: bool = True) -> Any:
-        value = self._get(name, required)
+    def has(self, name: str) -> bool:
+        """Whether the value is given (and not null)."""
+        return self.values.get(name) is not None
+
+    def _get(self, name: str, default: Any) -> Any:
+        self.read.add(name)
+        value = self.values.get(name)
         if value is None:
-            return None
-        if problem := text_problem(value, empty=not required):
-            raise self._error(name, problem)
+            if default is REQUIRED:
+                raise self.error(name, self.missing)
+            if self.null_is_absent or name not in self.values:
+                return default
         return value
 
-    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> Any:
-        value = self._get(name, required)
-        if value is None:
-            return None
-        if problem := choice_problem(value, choices):
-            raise self._error(name, problem)
-        return value
+    def _text(
+        self,
+        name: str,
+        default: Any,
+        problem: Callable[[str], str | None] | None = None,
+        *,
+        empty: bool = False,
+    ) -> Any:
+        value = self._get(name, default)
+        if value is default:
+            return value
+        self.check(name, value, lambda v: text_problem(v, empty=empty))
+        return self.check(name, value, problem) if problem else value
 
-    def date(self, name: str, *, required: bool = True) -> Any:
-        value = self._get(name, required)
-        if value is None:
-            return None
+    def string(self, name: str, default: Any = REQUIRED, *, empty: bool = False) -> Any:
+        """Text, not blank unless ``empty`` allows it."""
+        return self._text(name, default, empty=empty)
+
+    def url(
+        self, name: str, default: Any = REQUIRED, *, schemes: tuple[str, ...] = ("http", "https")
+    ) -> Any:
+        """An absolute URL of one of ``schemes``."""
+        return self._text(name, default, lambda v: url_problem(v, schemes))
+
+    def language(self, name: str, default: Any = REQUIRED) -> Any:
+        """A BCP 47 language tag such as ``en`` or ``he``."""
+        return self._text(name, default, language_problem)
+
+    def choice(self, name: str, choices: Iterable[str], default: Any = REQUIRED) -> Any:
+        """One of ``choices``."""
+        value = self._get(name, default)
+        if value is default:
+            return value
+        allowed = list(choices)
+        return self.check(name, value, lambda v: choice_problem(v, allowed))
+
+    def boolean(self, name: str, default: Any = REQUIRED) -> Any:
+        """``true`` or ``false``."""
+        value = self._get(name, default)
+        return value if value is default else self.check(name, value, boolean_problem)
+
+    def integer(self, name: str, default: Any = REQUIRED, *, minimum: int | None = None) -> Any:
+        """A whole number of at least ``minimum`` (by default :attr:`least`)."""
+        least = self.least if minimum is None else minimum
+        value = self._get(name, default)
+        if value is default:
+            return value
+        return self.check(name, value, lambda v: whole_number_problem(v, least))
+
+    def string_list(self, name: str, default: Any = REQUIRED) -> Any:
+        """A list of non-blank texts (a single text too, when :attr:`text_is_list`)."""
+        value = self._get(name, default)
+        if value is default:
+            return value
+        if self.text_is_list and isinstance(value, str):
+            value = [value]
+        return list(self.check(name, value, text_list_problem))
+
+    def date(self, name: str, default: Any = REQUIRED) -> Any:
+        """A date or a date and time, as :func:`~kehila.itemfile.read_date` reads them."""
+        value = self._get(name, default)
+        if value is default:
+            return value
         try:
             return read_date(value)
         except ValueError as exc:
-            raise self._error(name, str(exc)) from None
+            raise self.error(name, str(exc)) from None
 
-    def language(self, name: str) -> str:
-        value = self.string(name)
-        if problem := language_problem(value):
-            raise self._error(name, problem)
-        return value
-
-    def string_list(self, name: str) -> list[str]:
-        value = self._get(name, True)
-        if problem := text_list_problem(value):
-            raise self._error(name, problem)
-        return list(value)
-
-    def boolean(self, name: str) -> bool:
-        value = self._get(name, False)
-        if value is None:
-            return False
-        if problem := boolean_problem(value):
-            raise self._error(name, problem)
-        return value
-
-    def integer(self, name: str) -> int | None:
-        value = self._get(name, False)
-        if value is None:
-            return None
-        if problem := whole_number_problem(value):
-            raise self._error(name, problem)
-        return value
-
-    def _mapping(
+    def section(
         self, name: str, shorthand: Callable[[str], dict[str, Any]] | None = None
     ) -> Self | None:
-        value = self._get(name, False)
+        """A reader of the mapping ``name`` (``None`` when absent); ``shorthand`` turns a text
+        given in its place into the mapping (``author: Dana`` for ``author: {name: Dana}``)."""
+        value = self._get(name, None)
         if value is None:
             return None
         if isinstance(value, str) and shorthand is not None:
             value = shorthand(value)
-        if problem := mapping_problem(value):
-            raise self._error(name, problem)
-        return type(self)(value, self.path, f"{self.prefix}{name}.")
+        self.check(name, value, mapping_problem)
+        return type(self)(self.where, value, f"{self.prefix}{name}.")
+
+    def finish(self) -> None:
+        """Refuse the first value that no getter asked for (unknown or misspelt)."""
+        unknown = sorted(set(self.values) - self.read)
+        if unknown:
+            name = unknown[0]
+            known = sorted(self.read)
+            hint = did_you_mean(name, known)
+            raise self.error(name, f"unknown option{hint}; known: {', '.join(known)}")
