@@ -27,16 +27,19 @@ def test_true_false_or_a_block(value: object) -> None:
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"form": "a@b.example"}, "unknown key 'form' (known: from, reply_to, subscribe_url,"),
+        (
+            {"form": "a@b.example"},
+            "'form': unknown option (did you mean 'from'?); known: from, reply_to, stylesheet,",
+        ),
         ({"from": "not an address"}, "'from': expected an email address such as"),
         ({"reply_to": "x@"}, "'reply_to': expected an email address"),
         (
             {"subscribe_url": "/subscribe"},
-            "'subscribe_url': expected an absolute http or https URL",
+            "'subscribe_url': expected an http:// or https:// URL, got '/subscribe'",
         ),
         (
             {"unsubscribe_url": "http://t.example/u?e={email}"},
-            "'unsubscribe_url': expected an absolute https URL",
+            "'unsubscribe_url': expected an https:// URL",
         ),
         (
             {"unsubscribe_url": "https://t.example/u"},
@@ -46,7 +49,8 @@ def test_true_false_or_a_block(value: object) -> None:
             {"unsubscribe_url": "https://t.example/u?e={email}&l={list}"},
             "'unsubscribe_url': only the placeholders {email} and {token} may be used",
         ),
-        ({"from": 3}, "'from': expected text, got 3"),
+        ({"from": 3}, "'from': expected text, got 3 (number)"),
+        ({"from": "  "}, "'from': expected text, got an empty value"),
     ],
 )
 def test_bad_blocks_are_refused_naming_the_key(block: dict, message: str) -> None:

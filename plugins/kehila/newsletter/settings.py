@@ -20,9 +20,11 @@ or off); a mapping switches the archive on and configures the email.
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Any
+
+from ..validation import Reader, url_problem
 
 #: What the email files carry where each reader's unsubscribe link goes, per email service.
 UNSUBSCRIBE_PRESETS = {
@@ -37,8 +39,6 @@ DEFAULT_UNSUBSCRIBE = "{{ unsubscribe_url }}"
 #: The sender written into email files when the block names none (a reserved domain: it can
 #: never reach anyone, and ``kehila newsletter send`` refuses it).
 PLACEHOLDER_SENDER = "newsletter@example.invalid"
-
-_KEYS = ("from", "reply_to", "subscribe_url", "unsubscribe", "unsubscribe_url", "stylesheet")
 
 
 @dataclass(frozen=True)
@@ -74,60 +74,58 @@ class NewsletterSettings:
             return cls()
         if not isinstance(value, Mapping):
             raise ValueError(f"expected true, false or a mapping, got {value!r}")
-        unknown = sorted(set(value) - set(_KEYS))
-        if unknown:
-            raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(_KEYS)})")
-        strings = {}
-        for key in _KEYS:
-            found = value.get(key)
-            if found is not None and (not isinstance(found, str) or not found.strip()):
-                raise ValueError(f"'{key}': expected text, got {found!r}")
-            strings[key] = found.strip() if found else None
-        sender = strings["from"] or PLACEHOLDER_SENDER
-        _check_address("from", sender)
-        if strings["reply_to"]:
-            _check_address("reply_to", strings["reply_to"])
-        if strings["subscribe_url"]:
-            _check_url("subscribe_url", strings["subscribe_url"], schemes=("http", "https"))
-        unsubscribe = strings["unsubscribe"] or DEFAULT_UNSUBSCRIBE
-        unsubscribe = UNSUBSCRIBE_PRESETS.get(unsubscribe.lower(), unsubscribe)
-        if strings["unsubscribe_url"]:
-            _check_unsubscribe_url(strings["unsubscribe_url"])
+        block = _Block("newsletter", value)
+        sender = _text(block, "from", address_problem) or PLACEHOLDER_SENDER
+        reply_to = _text(block, "reply_to", address_problem)
+        subscribe_url = _text(block, "subscribe_url", url_problem)
+        unsubscribe = _text(block, "unsubscribe") or DEFAULT_UNSUBSCRIBE
+        unsubscribe_url = _text(block, "unsubscribe_url", unsubscribe_url_problem)
+        stylesheet = _text(block, "stylesheet")
+        block.finish()
         return cls(
             sender=sender,
-            reply_to=strings["reply_to"],
-            subscribe_url=strings["subscribe_url"],
-            unsubscribe=unsubscribe,
-            unsubscribe_url=strings["unsubscribe_url"],
-            stylesheet=strings["stylesheet"],
+            reply_to=reply_to,
+            subscribe_url=subscribe_url,
+            unsubscribe=UNSUBSCRIBE_PRESETS.get(unsubscribe.lower(), unsubscribe),
+            unsubscribe_url=unsubscribe_url,
+            stylesheet=stylesheet,
         )
 
 
-def _check_address(key: str, value: str) -> None:
-    name, address = email.utils.parseaddr(value)
+class _Block(Reader):
+    """Reads the block with the :class:`~kehila.validation.Reader` core: a ``ValueError`` that
+    names the key."""
+
+    def error(self, name: str, problem: str) -> ValueError:
+        return ValueError(f"'{self.prefix}{name}': {problem}")
+
+
+def _text(block: _Block, key: str, problem: Callable[[str], str | None] | None = None) -> Any:
+    """The text of ``key`` without its surrounding spaces, checked by ``problem`` (or ``None``)."""
+    found = block.string(key, None)
+    if found is None:
+        return None
+    return block.check(key, found.strip(), problem) if problem else found.strip()
+
+
+def address_problem(value: str) -> str | None:
+    """Why ``value`` is not an email address, optionally with a display name."""
+    _name, address = email.utils.parseaddr(value)
     local, _, domain = address.rpartition("@")
-    if not local or "." not in domain or any(c in value for c in "\r\n"):
-        raise ValueError(
-            f"'{key}': expected an email address such as 'Tavla <news@tavla.example>', "
-            f"got {value!r}"
-        )
+    if local and "." in domain and not any(c in value for c in "\r\n"):
+        return None
+    return f"expected an email address such as 'Tavla <news@tavla.example>', got {value!r}"
 
 
-def _check_url(key: str, value: str, *, schemes: tuple[str, ...]) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
-        raise ValueError(f"'{key}': expected an absolute {' or '.join(schemes)} URL, got {value!r}")
-
-
-def _check_unsubscribe_url(value: str) -> None:
+def unsubscribe_url_problem(value: str) -> str | None:
+    """Why ``value`` is not a one-click unsubscribe URL with ``{email}`` (and ``{token}``)."""
     # RFC 8058: one-click unsubscription is an HTTPS URI that the mail client POSTs to.
-    _check_url("unsubscribe_url", value, schemes=("https",))
+    if problem := url_problem(value, ("https",)):
+        return problem
     if "{email}" not in value:
-        raise ValueError(f"'unsubscribe_url': expected '{{email}}' in the URL, got {value!r}")
+        return f"expected '{{email}}' in the URL, got {value!r}"
     try:
         value.format(email="a", token="b")
     except (KeyError, IndexError, ValueError):
-        raise ValueError(
-            f"'unsubscribe_url': only the placeholders {{email}} and {{token}} may be used, "
-            f"got {value!r}"
-        ) from None
+        return f"only the placeholders {{email}} and {{token}} may be used, got {value!r}"
+    return None
