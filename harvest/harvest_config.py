@@ -31,7 +31,14 @@ from typing import Any
 import yaml
 import yaml_env_tag
 from kehila.model import slugify
-from kehila.validation import REQUIRED, Reader, did_you_mean, mapping_problem, text_problem
+from kehila.validation import (
+    REQUIRED,
+    Reader,
+    boolean_problem,
+    did_you_mean,
+    mapping_problem,
+    text_problem,
+)
 
 from .sources import get_factory, known_types
 from .sources.base import ConfigError, HarvestContext, Source
@@ -142,8 +149,8 @@ def read_config(config_path: Path) -> HarvestConfig:
         if not isinstance(type_name, str):
             raise ConfigError(name, "type", f"required, one of: {', '.join(known_types())}")
         enabled = raw.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise ConfigError(name, "enabled", f"expected true or false, got {enabled!r}")
+        if problem := boolean_problem(enabled):
+            raise ConfigError(name, "enabled", problem)
         # ${VAR} is expanded when the source is built, so a disabled source may name a
         # variable that is not set here.
         options = {k: v for k, v in raw.items() if k not in COMMON_OPTIONS}

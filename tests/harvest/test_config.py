@@ -63,6 +63,10 @@ from .conftest import MEDIUM, FeedServer, counts, harvest, write_project
             },
             "source 'form': option 'without_consent': expected one of skip, pending",
         ),
+        (
+            {"name": "blog", "type": "feed", "url": "https://example.org/f", "enabled": "yes"},
+            "source 'blog': option 'enabled': expected true or false, got 'yes' (text)",
+        ),
         ({"type": "feed", "url": "https://example.org/f"}, "source 'sources[1]': option 'name'"),
         (
             {"name": "Tavla Blog", "type": "feed", "url": "https://example.org/f"},

@@ -13,10 +13,10 @@ for phones and dark mode); no ``@import`` (no external stylesheets), no custom p
 
 from __future__ import annotations
 
-import difflib
-
 import tinycss2
 import tinycss2.ast
+
+from ..validation import did_you_mean
 
 
 def _words(text: str) -> list[str]:
@@ -132,8 +132,7 @@ def _check_declarations(rule: tinycss2.ast.QualifiedRule, name: str) -> None:
         if prop.startswith(_FLEX_OR_GRID) and prop not in EMAIL_PROPERTIES:
             _fail(name, node, f"'{prop}': flexbox and grid are not supported by mail clients")
         if prop not in EMAIL_PROPERTIES and not prop.startswith(_VENDOR_PREFIXES):
-            close = difflib.get_close_matches(prop, sorted(EMAIL_PROPERTIES), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(prop, sorted(EMAIL_PROPERTIES))
             _fail(name, node, f"unknown property '{node.name}'{hint}")
         for token in node.value:
             if isinstance(token, tinycss2.ast.FunctionBlock) and token.lower_name == "var":
