@@ -211,6 +211,6 @@ class KehilaConfig(_HubConfig):  # type: ignore[misc,valid-type]
     # they depend on changed (see kehila/cache.py and mkdocs/page_cache.py).
     cache = c.Type(bool, default=True)
     # Cold builds: page workers render the pages missing from the build cache on every core
-    # (see mkdocs/page_workers.py); unset: one per core when 200 or more pages are missing; 0 or
+    # (see mkdocs/page_workers.py); unset: one per core when 1,000 or more pages are missing; 0 or
     # 1: the build renders every page itself.
     workers = c.Optional(WholeNumber(minimum=0))

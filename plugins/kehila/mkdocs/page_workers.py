@@ -41,7 +41,7 @@ COMMAND = (sys.executable, "-m", "mkdocs", "build", "--quiet")
 
 #: With ``workers`` unset, fewer missing pages than this are rendered by the build alone: a
 #: worker reads the whole hub before it renders a page, which costs more than a few pages.
-MIN_MISSING = 200
+MIN_MISSING = 1000
 
 
 @dataclass(frozen=True)
