@@ -136,6 +136,8 @@ class CachedPages:
         self._positions: dict[str, int] | None = None
         self._index: Any = None
         self.extras: dict[str, tuple[str, str]] = {}
+        self.missing: set[str] = set()
+        """Cacheable pages of this build that the cache lacks (see :meth:`plan`)."""
 
     # -- on_files / on_nav -------------------------------------------------------------------
 
@@ -210,7 +212,8 @@ class CachedPages:
                 head,
                 lastmod,
             )
-        return sum(1 for key in self.keys.values() if not cache.has(key))
+        self.missing = {src_uri for src_uri, key in self.keys.items() if not cache.has(key)}
+        return len(self.missing)
 
     def take(
         self, files: Files, config: MkDocsConfig, specs: dict[str, PageSpec], *, index: Any
@@ -253,15 +256,10 @@ class CachedPages:
         """A page worker's ``on_nav`` (see :mod:`.page_workers`), after :meth:`plan` of its own
         pages: take out of ``files`` the ``cacheable`` pages that are not its own or that the
         cache holds; how many are left to it."""
-        cache = self.cache
-        if cache is None:
+        if self.cache is None:
             return 0
-        keys = self.keys
-        others = {
-            src_uri: True
-            for src_uri in cacheable
-            if src_uri not in keys or cache.has(keys[src_uri])
-        }
+        # Its own pages were planned: those the cache lacks are its to render.
+        others = dict.fromkeys(cacheable - self.missing)
         _keep_linked(others, files, specs)
         for src_uri in others:
             file = files.get_file_from_path(src_uri)
@@ -397,6 +395,7 @@ class CachedPages:
         self._positions: dict[str, int] | None = None
         self._index: Any = None
         self.extras = {}
+        self.missing = set()
 
 
 class Stores:
