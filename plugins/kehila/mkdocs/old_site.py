@@ -33,10 +33,11 @@ class OldSite:
         """Move what MkDocs would delete out of the way, and delete it in the background."""
         self.wait()
         try:
-            names = [n for n in os.listdir(site_dir) if not n.startswith(".")]
-            old = [site_dir / n for n in os.listdir(site_dir) if n.startswith(PREFIX)]
+            listed = os.listdir(site_dir)
         except OSError:
             return  # no site yet (or none we may read): MkDocs does as it always does
+        names = [n for n in listed if not n.startswith(".")]
+        old = [site_dir / n for n in listed if n.startswith(PREFIX)]
         if names:
             trash = site_dir / f"{PREFIX}{os.getpid()}"
             try:
