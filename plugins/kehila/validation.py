@@ -251,6 +251,11 @@ class Reader:
                 return default
         return value
 
+    def _checked(self, name: str, default: Any, problem: Callable[[Any], str | None]) -> Any:
+        """The value of ``name`` checked with ``problem``, or ``default`` (unchecked)."""
+        value = self._get(name, default)
+        return value if value is default else self.check(name, value, problem)
+
     def _text(
         self,
         name: str,
@@ -259,11 +264,10 @@ class Reader:
         *,
         empty: bool = False,
     ) -> Any:
-        value = self._get(name, default)
-        if value is default:
-            return value
-        self.check(name, value, lambda v: text_problem(v, empty=empty))
-        return self.check(name, value, problem) if problem else value
+        def text_then(value: Any) -> str | None:
+            return text_problem(value, empty=empty) or (problem(value) if problem else None)
+
+        return self._checked(name, default, text_then)
 
     def string(self, name: str, default: Any = REQUIRED, *, empty: bool = False) -> Any:
         """Text, not blank unless ``empty`` allows it."""
@@ -281,24 +285,17 @@ class Reader:
 
     def choice(self, name: str, choices: Iterable[str], default: Any = REQUIRED) -> Any:
         """One of ``choices``."""
-        value = self._get(name, default)
-        if value is default:
-            return value
         allowed = list(choices)
-        return self.check(name, value, lambda v: choice_problem(v, allowed))
+        return self._checked(name, default, lambda v: choice_problem(v, allowed))
 
     def boolean(self, name: str, default: Any = REQUIRED) -> Any:
         """``true`` or ``false``."""
-        value = self._get(name, default)
-        return value if value is default else self.check(name, value, boolean_problem)
+        return self._checked(name, default, boolean_problem)
 
     def integer(self, name: str, default: Any = REQUIRED, *, minimum: int | None = None) -> Any:
         """A whole number of at least ``minimum`` (by default :attr:`least`)."""
         least = self.least if minimum is None else minimum
-        value = self._get(name, default)
-        if value is default:
-            return value
-        return self.check(name, value, lambda v: whole_number_problem(v, least))
+        return self._checked(name, default, lambda v: whole_number_problem(v, least))
 
     def string_list(self, name: str, default: Any = REQUIRED) -> Any:
         """A list of non-blank texts (a single text too, when :attr:`text_is_list`)."""
