@@ -260,7 +260,6 @@
         entry.adjusted += 1;
       }
       entry.host.setAttribute("data-kehila-height", String(height));
-      entry.host.dispatchEvent(new CustomEvent("kehila-wall:height", { detail: height }));
       return;
     }
   });
