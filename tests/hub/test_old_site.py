@@ -46,3 +46,50 @@ def test_the_old_site_is_deleted_in_the_background(tmp_path: Path) -> None:
     assert all(p.name.startswith(PREFIX) for p in site.iterdir())
     old.wait()
     assert list(site.iterdir()) == []
+
+
+STORY = "stories/2025-05-19-volunteer-fire-brigade.md"
+STORY_PAGE = "stories/volunteer-fire-brigade/index.html"
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.suffix != ".gz"
+    }
+
+
+def test_an_unchanged_cached_page_is_put_back_not_written(demo_project: Path) -> None:
+    site = build(demo_project)
+    cold = site_files(site)
+    before = (site / STORY_PAGE).stat()
+    # A page changed in the site by hand (same size) is not trusted: it is written again.
+    other = next(p for p in site.glob("questions/*/index.html"))
+    data = other.read_bytes()
+    other.write_bytes(data.replace(b"<body", b"<BODY", 1))
+    build(demo_project)
+    after = (site / STORY_PAGE).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert site_files(site) == cold
+    assert not any(p.name.startswith(PREFIX) for p in site.iterdir())
+
+
+def test_a_page_whose_content_changed_is_written_again(demo_project: Path) -> None:
+    site = build(demo_project)
+    story = demo_project / "content" / STORY
+    story.write_text(story.read_text(encoding="utf-8") + "\nA new closing line.\n", "utf-8")
+    build(demo_project)
+    assert "A new closing line." in (site / STORY_PAGE).read_text(encoding="utf-8")
+
+
+def test_without_the_cache_no_page_is_put_back(demo_project: Path) -> None:
+    config = demo_project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    off = text.replace("  - kehila:\n", "  - kehila:\n      cache: false\n", 1)
+    config.write_text(off, "utf-8")
+    site = build(demo_project)
+    cold = site_files(site)
+    build(demo_project)
+    assert site_files(site) == cold
+    assert not (demo_project / ".cache").exists()

@@ -128,6 +128,8 @@ class CachedPages:
         self.taken: dict[str, tuple[str, str]] = {}
         """Pages taken from the cache: source path -> (sitemap entry, sitemap date)."""
         self.stored: list[str] = []
+        self.written: dict[str, str] = {}
+        """Cacheable pages of this build that go into the site as kept: path in the site -> key."""
         self.search_html: dict[str, str] = {}
         self._sitemap: dict[str, str] | None = None
         self._warnings = _Warnings()
@@ -216,13 +218,21 @@ class CachedPages:
         return len(self.missing)
 
     def take(
-        self, files: Files, config: MkDocsConfig, specs: dict[str, PageSpec], *, index: Any
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        specs: dict[str, PageSpec],
+        *,
+        index: Any,
+        put_back: Any = None,
     ) -> int:
         """Take the pages whose entries are valid out of ``files``, and write them (``on_nav``,
         after :meth:`plan`).
 
         Args:
             index: ``index(src_uri, html, file)`` indexes a page taken from the cache.
+            put_back: ``put_back(dest_uri, key)`` puts the last build's copy of a page back in
+                the site if it is that key's (see :class:`.old_site.OldSite`); else it is written.
         """
         cache = self.cache
         if cache is None:
@@ -242,9 +252,12 @@ class CachedPages:
                 continue
             file = files.get_file_from_path(src_uri)
             assert file is not None
-            path = site_dir / entry.dest_uri
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(entry.output)
+            key = self.keys[src_uri]
+            if put_back is None or not put_back(entry.dest_uri, key):
+                path = site_dir / entry.dest_uri
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(entry.output)
+            self.written[entry.dest_uri] = key
             if entry.search is not None:
                 self._unindexed.append((src_uri, entry.search, file))
             self.taken[src_uri] = (entry.sitemap, self.extras[src_uri][1])
@@ -309,6 +322,7 @@ class CachedPages:
         entry = Entry(page.file.dest_uri, output.encode("utf-8"), sitemap, search)
         self.cache.put(key, entry)
         self.stored.append(key)
+        self.written[page.file.dest_uri] = key
 
     def _sitemap_entries(self, config: MkDocsConfig) -> dict[str, str]:
         """The sitemap's entries by their ``<loc>`` (MkDocs writes it before the pages)."""
@@ -324,19 +338,22 @@ class CachedPages:
 
     # -- on_post_build -------------------------------------------------------------------------
 
-    def finish(self, config: MkDocsConfig, files: Files, *, worker: bool = False) -> None:
+    def finish(self, config: MkDocsConfig, files: Files, *, worker: bool = False) -> dict[str, str]:
         """Complete the sitemap with the pages taken from the cache, forget old entries (a page
-        worker only keeps its pages: the build it works for does the rest)."""
+        worker only keeps its pages: the build it works for does the rest); the cached pages
+        the site holds as kept (path in the site -> key)."""
         cache = self.cache
         if cache is None:
-            return
+            return {}
+        written = self.written
         if self._warnings.outside:
             # A warning no page owns (an anchor checked after every page was written): keep
             # nothing of this build, so that the next one warns again.
             cache.discard(self.stored)
+            written = {}
         if worker:
             self.close()
-            return
+            return {}
         if self.taken:
             self._complete_sitemap(config, files)
         removed = cache.keep_only(set(self.keys.values()))
@@ -345,6 +362,7 @@ class CachedPages:
             f"{removed} old entries removed"
         )
         self.close()
+        return written
 
     def _complete_sitemap(self, config: MkDocsConfig, files: Files) -> None:
         path = Path(config.site_dir) / "sitemap.xml"
@@ -388,7 +406,7 @@ class CachedPages:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
         self._warnings = _Warnings()
         self.cache = None
-        self.keys, self.order, self.taken, self.stored = {}, [], {}, []
+        self.keys, self.order, self.taken, self.stored, self.written = {}, [], {}, [], {}
         self.search_html = {}
         self._sitemap = None
         self._unindexed: list[tuple[str, str, File]] = []

@@ -38,7 +38,7 @@ from ..sanitize import sanitize_page_html
 from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
-from .old_site import OldSite
+from .old_site import MANIFEST, OldSite
 from .page_cache import (
     CachedPages,
     Stores,
@@ -154,8 +154,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self._report_broken_items(catalog, documents, keep_last_good=self.is_serve)
         self._checked = documents
         if not self.dirty:
-            # MkDocs empties the site folder next: the old site goes in the background instead.
-            self.old_site.move_aside(Path(config.site_dir))
+            # MkDocs empties the site folder next: the old site goes aside instead (its cached
+            # pages come back in on_nav, the rest is deleted in the background).
+            self.old_site.move_aside(Path(config.site_dir), manifest=self._manifest(config))
 
     # Run late, so that pages other plugins generate (blog posts, tag pages) are already there:
     # they are ordinary pages to us, but must be seen so that none of them is mistaken for an item.
@@ -232,6 +233,12 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     # from the cache leave them now, and the pages MkDocs renders link only to pages it knows.
     @event_priority(-100)
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> None:
+        try:
+            self._take_cached_pages(nav, config, files)
+        finally:
+            self.old_site.discard()  # what did not come back from the old site
+
+    def _take_cached_pages(self, nav: Navigation, config: MkDocsConfig, files: Files) -> None:
         self.files = files
         if self.hub is not None and config.nav is None:
             # Without a nav in mkdocs.yml, MkDocs names each section after its folder
@@ -255,8 +262,24 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if not self.workers.running:
             self._start_workers(config, missing=missing)
         self.workers.wait()
-        taken = self.cached.take(files, config, self.pages_by_uri, index=self._index_cached)
-        log.debug(f"{taken} pages taken from Kehila's cache ({missing} were missing)")
+        taken = self.cached.take(
+            files,
+            config,
+            self.pages_by_uri,
+            index=self._index_cached,
+            put_back=self.old_site.put_back,
+        )
+        log.debug(
+            f"{taken} pages taken from Kehila's cache ({missing} were missing, "
+            f"{self.old_site.put_back_count} put back from the last site)"
+        )
+
+    def _manifest(self, config: MkDocsConfig) -> Path | None:
+        """The list of the last build's cached pages (see :mod:`.old_site`; ``None``: no
+        cache, so no page goes back)."""
+        if not (self.config.enabled and self.config.cache):
+            return None
+        return cache_folder(config) / MANIFEST
 
     def _start_workers(self, config: MkDocsConfig, *, missing: int) -> None:
         """Start page workers for a cold build cache (see :mod:`.page_workers`): as soon as the
@@ -418,7 +441,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.old_site.wait()
         if self.files is not None:
-            self.cached.finish(config, self.files, worker=self.share is not None)
+            written = self.cached.finish(config, self.files, worker=self.share is not None)
+            if self.share is None:
+                manifest = None if self.is_serve else self._manifest(config)
+                self.old_site.record(Path(config.site_dir), written, manifest=manifest)
         self.files, self.extras = None, {}
         if self.share is not None:
             return  # a page worker: the build it works for keeps the rest
