@@ -30,13 +30,14 @@ from typing import Any
 
 import yaml
 import yaml_env_tag
-from kehila.model import slugify
 from kehila.validation import (
     REQUIRED,
     Reader,
     boolean_problem,
     did_you_mean,
+    is_slug,
     mapping_problem,
+    slugify,
     text_problem,
 )
 
@@ -138,7 +139,7 @@ def read_config(config_path: Path) -> HarvestConfig:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(label, "name", "every source needs a name")
-        if slugify(name) != name:
+        if not is_slug(name):
             raise ConfigError(
                 name, "name", f"use lower-case letters, digits and dashes, e.g. {slugify(name)!r}"
             )

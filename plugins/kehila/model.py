@@ -24,15 +24,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import direction
 from .itemfile import KEY_ORDER, format_date, ordered, render_text
-from .validation import REQUIRED, ItemError, Reader, describe, read_front_matter
+from .validation import (
+    REQUIRED,
+    ItemError,
+    Reader,
+    describe,
+    read_front_matter,
+    slug_problem,
+    slugify,
+)
 
 KINDS = ("story", "qa", "newsletter")
 STATUSES = ("pending", "published", "rejected")
@@ -402,19 +408,6 @@ def content_digest(metadata: Mapping[str, Any], body: str) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def slugify(text: str, max_length: int = 60) -> str:
-    """A URL slug that keeps letters of every script (Hebrew and Russian titles stay readable)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    # Drop combining marks (Hebrew niqqud, accents) but keep base letters of any script.
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    text = unicodedata.normalize("NFC", text)
-    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
-    slug = re.sub(r"[-_]{2,}", "-", slug)
-    return slug[:max_length].rstrip("-_")
-
-
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
@@ -454,10 +447,8 @@ class ItemValidator(Reader):
         return self.string(name, None, empty=True)
 
     def slug(self, name: str) -> str | None:
-        value = self.optional_text(name)
-        if value is not None and (value != slugify(value) or not value):
-            raise self.error(name, f"expected lower-case letters, digits and dashes, got {value!r}")
-        return value
+        """A slug as :func:`~kehila.validation.slugify` writes one, or nothing."""
+        return self._text(name, None, slug_problem, empty=True)
 
     def person(self, name: str, *, required: bool = False) -> Person | None:
         sub = self.section(name, shorthand=lambda text: {"name": text})

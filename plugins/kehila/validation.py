@@ -7,14 +7,16 @@ it is), in one wording: ``expected one of story, qa, got 'storry' (did you mean 
 (``kehila.model.ItemValidator``: an :class:`ItemError` naming the file, the line and the field),
 of each harvest source's options (``kehila.harvest.harvest_config.Options``: a ``ConfigError``
 naming the source and the option) and of the ``newsletter:`` block, so that a tag, a URL, a
-number or a choice is checked and explained the same way everywhere. :func:`read_front_matter`
-reports a file whose front matter cannot be read.
+number or a choice is checked and explained the same way everywhere. :func:`slugify` writes a
+slug and :func:`is_slug` checks one, for an item's ``slug`` and a harvest source's ``name``.
+:func:`read_front_matter` reports a file whose front matter cannot be read.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
@@ -156,6 +158,32 @@ def language_problem(value: str) -> str | None:
     if LANGUAGE_TAG.match(value):
         return None
     return f"expected a BCP 47 language tag such as en or he, got {value!r}"
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A URL slug that keeps letters of every script (Hebrew and Russian titles stay readable)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    # Drop combining marks (Hebrew niqqud, accents) but keep base letters of any script.
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = unicodedata.normalize("NFC", text)
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    slug = re.sub(r"[-_]{2,}", "-", slug)
+    return slug[:max_length].rstrip("-_")
+
+
+def is_slug(value: str) -> bool:
+    """Whether the text ``value`` is a slug as :func:`slugify` writes one: an item's ``slug``, a
+    harvest source's ``name``."""
+    return bool(value) and slugify(value) == value
+
+
+def slug_problem(value: str) -> str | None:
+    """Why the text ``value`` is not a slug (:func:`is_slug`)."""
+    if is_slug(value):
+        return None
+    return f"expected lower-case letters, digits and dashes, got {value!r}"
 
 
 def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None:

@@ -3,10 +3,13 @@ are checked and explained with the same words."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from kehila.harvest.harvest_config import Options
+import yaml
+from kehila.harvest.harvest_config import Options, read_config
 from kehila.harvest.sources.base import ConfigError
-from kehila.model import ItemError, check_field
+from kehila.model import ItemError, ItemValidator, check_field
 from kehila.newsletter.settings import NewsletterSettings
 
 
@@ -37,3 +40,36 @@ def test_a_null_item_field_is_absent_but_a_null_option_with_a_default_is_refused
         check_field("featured", "yes", path="a.md")
     with pytest.raises(ConfigError, match="option 'language': expected text, got None"):
         Options("blog", {"language": None}).language("language", "en")
+
+
+def source_names(root: Path, name: str) -> list[str]:
+    """The names of the sources read from a mkdocs.yml that declares one source called ``name``."""
+    sources = [{"name": name, "type": "feed", "url": "https://tavla.example/feed"}]
+    config = root / "mkdocs.yml"
+    config.write_text(yaml.safe_dump({"plugins": [{"kehila": {"sources": sources}}]}), "utf-8")
+    return [spec.name for spec in read_config(config).sources]
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("Tavla Blog", "tavla-blog"), ("-tavla", "tavla"), ("tavla--blog", "tavla-blog")],
+)
+def test_an_item_slug_and_a_source_name_are_refused_by_the_same_check(
+    value: str, hint: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ItemError) as item:
+        ItemValidator("a.md", {"slug": value}).slug("slug")
+    assert str(item.value) == (
+        f"a.md: field 'slug': expected lower-case letters, digits and dashes, got {value!r}"
+    )
+    with pytest.raises(ConfigError) as source:
+        source_names(tmp_path, value)
+    assert str(source.value).endswith(
+        f"option 'name': use lower-case letters, digits and dashes, e.g. {hint!r}"
+    )
+
+
+@pytest.mark.parametrize("value", ["tavla-blog", "שלום-עולם", "faq_2025"])
+def test_a_slug_is_accepted_by_both(value: str, tmp_path: Path) -> None:
+    assert ItemValidator("a.md", {"slug": value}).slug("slug") == value
+    assert source_names(tmp_path, value) == [value]
