@@ -310,7 +310,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             path = str(item.path)
             key = keys.get(path)
             if key is None:
-                key = keys[path] = digest(path, texts.get(path, repr(item)))
+                text = texts.get(path)
+                # (an item of no file of this build: all of it, in its repr)
+                key = keys[path] = digest(path, repr(item) if text is None else text)
             return key
 
         return Memo(store, self._world, item_key)

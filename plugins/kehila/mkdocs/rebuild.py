@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +120,9 @@ class _MemoHub(Hub):
     """A :class:`Hub` that renders a page again only when its template context changed.
 
     A context is compared by the identity of the items in it (an unchanged file gives the very
-    same :class:`Item` object, see :func:`~kehila.content.build_catalog`'s cache) and by the value
-    of plain data; a context with anything else is always rendered.
+    same :class:`Item` object, see :func:`~kehila.content.build_catalog`'s cache), or with the
+    build cache by the digests of their files, and by the value of plain data; a context with
+    anything else is always rendered.
     """
 
     memo: dict[tuple, tuple[object, Rendered]] = field(default_factory=dict)
@@ -138,8 +140,11 @@ class _MemoHub(Hub):
 
     def _render(self, template: str, src_uri: str, **context: object) -> Rendered:
         keep: list[object] = []
+        # With the build cache, items stand for their files' digests: the key is the one the
+        # cache needs, made in one pass (an unchanged file gives the same digest in any build).
+        item_key = None if self.persistent is None else self.persistent.item_key
         try:
-            key = (template, src_uri, _fingerprint(context, keep))
+            key = (template, src_uri, _fingerprint(context, keep, item_key))
         except _Unknown:
             return super()._render(template, src_uri, **context)
         self.used.add(key)
@@ -149,25 +154,21 @@ class _MemoHub(Hub):
         if self.persistent is None:
             markdown = super()._render(template, src_uri, **context)
         else:
-            markdown = self._kept(template, src_uri, key[2], keep, context)
+            markdown = self._kept(template, src_uri, key[2], context)
         # The memo holds the objects whose ids are in the key, so no id is reused meanwhile.
         self.memo[key] = (keep, markdown)
         return markdown
 
-    def _kept(
-        self, template: str, src_uri: str, fingerprint: object, items: list[object], context: dict
-    ) -> Rendered:
+    def _kept(self, template: str, src_uri: str, fingerprint: object, context: dict) -> Rendered:
         """The page from the build cache, or rendered (and kept): its Markdown is kept in
         pieces between its markers (they are random per process, see :func:`marker_nonce`)."""
         assert self.persistent is not None
-        by_id = {id(item): item for item in items}
-        context_text = repr(_persistent(fingerprint, by_id, self.persistent.item_key))
 
         def make() -> list:
             rendered = Hub._render(self, template, src_uri, **context)
             return [*_pieces(rendered.fast_markdown), list(rendered.fragments)]
 
-        parts = ["page", template, src_uri, context_text]
+        parts = ["page", template, src_uri, repr(fingerprint)]
         found = self.persistent.value(parts, make, _valid_pieces)
         pieces, numbers, fragments = found
         fast = "".join(
@@ -181,30 +182,29 @@ class _Unknown(Exception):
     """A value the memo cannot compare safely."""
 
 
-def _fingerprint(value: object, keep: list[object]) -> object:
+def _fingerprint(
+    value: object, keep: list[object], item_key: Callable[[Item], str] | None = None
+) -> object:
+    """``value`` as plain data to compare: an item by its id (kept in ``keep``), or by its
+    file's digest (``item_key``)."""
     if value is None or isinstance(value, str | int | float | bool | dt.date):
         return value
     if isinstance(value, Item):
+        if item_key is not None:
+            return ("item", item_key(value))
         keep.append(value)
         return ("item", id(value))
     if isinstance(value, list | tuple):
-        return tuple(_fingerprint(v, keep) for v in value)
+        return tuple(_fingerprint(v, keep, item_key) for v in value)
     if isinstance(value, dict):
-        return tuple((k, _fingerprint(v, keep)) for k, v in value.items())
+        return tuple((k, _fingerprint(v, keep, item_key)) for k, v in value.items())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = dataclasses.fields(value)
-        named = tuple((f.name, _fingerprint(getattr(value, f.name), keep)) for f in fields)
+        named = tuple(
+            (f.name, _fingerprint(getattr(value, f.name), keep, item_key)) for f in fields
+        )
         return ("dataclass", type(value).__qualname__, named)
     raise _Unknown
-
-
-def _persistent(fingerprint: object, items: dict[int, object], item_key: Any) -> object:
-    """A fingerprint with each item's id replaced by the digest of its file (``item_key``)."""
-    if isinstance(fingerprint, tuple):
-        if len(fingerprint) == 2 and fingerprint[0] == "item" and fingerprint[1] in items:
-            return ("item", item_key(items[fingerprint[1]]))  # type: ignore[index]
-        return tuple(_persistent(v, items, item_key) for v in fingerprint)
-    return fingerprint
 
 
 def _pieces(fast: str) -> tuple[list[str], list[int]]:
