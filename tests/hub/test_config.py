@@ -39,6 +39,21 @@ def test_defaults_are_valid() -> None:
             "Expected a whole number of at least 1 but received: True",
         ),
         (
+            {"workers": -1},
+            "workers",
+            "Expected a whole number of at least 0 but received: -1",
+        ),
+        (
+            {"workers": False},
+            "workers",
+            "Expected a whole number of at least 0 but received: False",
+        ),
+        (
+            {"feeds_max": 2.5},
+            "feeds_max",
+            "Expected type: <class 'int'> but received: <class 'float'>",
+        ),
+        (
             {"cache": "yes"},
             "cache",
             "Expected type: <class 'bool'> but received: <class 'str'>",

@@ -19,6 +19,7 @@ from mkdocs.config import config_options as c
 
 from ..hub_options import FEED_FORMATS, HubOptions
 from ..newsletter.settings import NewsletterSettings
+from ..validation import whole_number_problem
 
 #: Placeholders an item URL format may use.
 _ITEM_PLACEHOLDERS = {
@@ -96,18 +97,24 @@ class SitePath(c.Type):
 
 
 class WholeNumber(c.Type):
-    """A whole number of at least ``minimum`` (items per page, list lengths, worker processes)."""
+    """A whole number of at least ``minimum`` (items per page, list lengths, worker processes).
+
+    MkDocs' ``Type(int)`` refuses what is not a number, in its own words; the rest is
+    :func:`~kehila.validation.whole_number_problem`, which items' and sources' numbers follow
+    too (neither true nor false, at least ``minimum``), said in MkDocs' phrasing.
+    """
 
     def __init__(self, default: int | None = None, *, minimum: int = 1) -> None:
         super().__init__(int, default=default)
         self.minimum = minimum
 
     def run_validation(self, value: object) -> int:
-        if isinstance(value, bool) or (isinstance(value, int) and value < self.minimum):
+        value = super().run_validation(value)
+        if whole_number_problem(value, self.minimum):
             raise base.ValidationError(
                 f"Expected a whole number of at least {self.minimum} but received: {value!r}"
             )
-        return super().run_validation(value)
+        return value
 
 
 class NewsletterOption(c.BaseConfigOption[bool | dict]):
