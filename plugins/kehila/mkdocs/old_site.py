@@ -26,8 +26,12 @@ import posixpath
 import shutil
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..fileio import atomic_write
+
+if TYPE_CHECKING:
+    from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.plugins.kehila")
 
@@ -167,6 +171,27 @@ class OldSite:
             return pages
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
+
+
+def static_keys(files: Files, docs_dir: str) -> list[tuple[File, str]]:
+    """The files MkDocs copies from outside the content folder (the theme's, Kehila's assets),
+    each with its key (the source's path, size and modification time).
+
+    Files of the content folder are left out: a page MkDocs renders may link to them, and MkDocs
+    checks such links against its files.
+    """
+    inside = os.path.join(os.path.abspath(docs_dir), "")
+    keys = []
+    for file in files:
+        source = file.abs_src_path
+        if source is None or file.is_documentation_page() or source.startswith(inside):
+            continue
+        try:
+            found = os.stat(source)
+        except OSError:
+            continue
+        keys.append((file, f"{source}\n{found.st_size}\n{found.st_mtime_ns}"))
+    return keys
 
 
 def _delete(folders: list[Path]) -> None:

@@ -38,7 +38,7 @@ from ..sanitize import sanitize_page_html
 from ..urls import KIND_SECTIONS, relative_url
 from .config import KehilaConfig
 from .hub_search import HubSearch
-from .old_site import MANIFEST, OldSite
+from .old_site import MANIFEST, OldSite, static_keys
 from .page_cache import (
     CachedPages,
     Stores,
@@ -104,6 +104,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         """The newest date of the published items of this build."""
         self.workers = PageWorkers()
         self.old_site = OldSite()
+        self.static: dict[str, str] = {}
+        """The files copied from outside the content folder, and their keys (see
+        :func:`.old_site.static_keys`): a later build puts them back."""
         self.share: Share | None = None
         """This process is a page worker of a cold build: the share of pages it renders (see
         :mod:`.page_workers`); it writes no feeds, search index, ledger or stores."""
@@ -269,9 +272,15 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             index=self._index_cached,
             put_back=self.old_site.put_back,
         )
+        # The theme's files (and Kehila's assets) the last build copied come back too.
+        self.static = {}
+        for file, key in static_keys(files, config.docs_dir):
+            self.static[file.dest_uri] = key
+            if self.old_site.put_back(file.dest_uri, key):
+                files.remove(file)
         log.debug(
-            f"{taken} pages taken from Kehila's cache ({missing} were missing, "
-            f"{self.old_site.put_back_count} put back from the last site)"
+            f"{taken} pages taken from Kehila's cache ({missing} were missing); "
+            f"{self.old_site.put_back_count} pages and files put back from the last site"
         )
 
     def _manifest(self, config: MkDocsConfig) -> Path | None:
@@ -444,10 +453,11 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.old_site.wait()
         if self.files is not None:
             written = self.cached.finish(config, self.files, worker=self.share is not None)
+            written.update(self.static)
             if self.share is None:
                 manifest = None if self.is_serve else self._manifest(config)
                 self.old_site.record(Path(config.site_dir), written, manifest=manifest)
-        self.files, self.extras = None, {}
+        self.files, self.extras, self.static = None, {}, {}
         if self.share is not None:
             return  # a page worker: the build it works for keeps the rest
         if not self.is_serve:
@@ -466,7 +476,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.workers.stop()
         self.old_site.wait()
         self.cached.close()
-        self.files, self.extras = None, {}
+        self.files, self.extras, self.static = None, {}, {}
 
     def on_shutdown(self) -> None:
         self.workers.stop()
