@@ -75,16 +75,26 @@ def test_an_unchanged_cached_page_is_put_back_not_written(demo_project: Path) ->
     assert not any(p.name.startswith(PREFIX) for p in site.iterdir())
 
 
-def test_the_themes_files_come_back_unless_changed_in_the_site(demo_project: Path) -> None:
+def test_files_come_back_unless_changed_in_the_site(demo_project: Path) -> None:
     site = build(demo_project)
     cold = site_files(site)
     script = next(site.glob("assets/javascripts/bundle.*.min.js"))
-    before = script.stat()
+    kept = [script, site / "feeds" / "stories.atom.xml"]
+    before = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in kept]
     style = next(site.glob("assets/stylesheets/main.*.min.css"))
     style.write_bytes(b"/* changed by hand */")
     build(demo_project)
-    assert (script.stat().st_ino, script.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in kept] == before
     assert site_files(site) == cold
+
+
+def test_a_file_whose_content_changed_is_written_again(demo_project: Path) -> None:
+    site = build(demo_project)
+    story = demo_project / "content" / STORY
+    text = story.read_text(encoding="utf-8")
+    story.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
+    build(demo_project)
+    assert "Renamed " in (site / "feeds" / "stories.atom.xml").read_text(encoding="utf-8")
 
 
 def test_a_page_whose_content_changed_is_written_again(demo_project: Path) -> None:

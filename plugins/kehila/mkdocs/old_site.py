@@ -28,6 +28,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cache import digest
 from ..fileio import atomic_write
 
 if TYPE_CHECKING:
@@ -173,18 +174,16 @@ class OldSite:
             return {}
 
 
-def static_keys(files: Files, docs_dir: str) -> list[tuple[File, str]]:
-    """The files MkDocs copies from outside the content folder (the theme's, Kehila's assets),
-    each with its key (the source's path, size and modification time).
-
-    Files of the content folder are left out: a page MkDocs renders may link to them, and MkDocs
-    checks such links against its files.
-    """
-    inside = os.path.join(os.path.abspath(docs_dir), "")
+def static_keys(files: Files) -> list[tuple[File, str]]:
+    """The files MkDocs copies or writes as they are (the theme's, images, feeds...), each
+    with its key: its source's path, size and modification time, or a digest of its content."""
     keys = []
     for file in files:
+        if file.is_documentation_page():
+            continue
         source = file.abs_src_path
-        if source is None or file.is_documentation_page() or source.startswith(inside):
+        if source is None:
+            keys.append((file, digest("content", file.content_bytes)))
             continue
         try:
             found = os.stat(source)

@@ -105,8 +105,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.workers = PageWorkers()
         self.old_site = OldSite()
         self.static: dict[str, str] = {}
-        """The files copied from outside the content folder, and their keys (see
+        """The files MkDocs copies or writes as they are, and their keys (see
         :func:`.old_site.static_keys`): a later build puts them back."""
+        self.static_back: list[File] = []
+        """Those of them this build put back from the last site (MkDocs must not copy them)."""
         self.share: Share | None = None
         """This process is a page worker of a cold build: the share of pages it renders (see
         :mod:`.page_workers`); it writes no feeds, search index, ledger or stores."""
@@ -272,12 +274,13 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             index=self._index_cached,
             put_back=self.old_site.put_back,
         )
-        # The theme's files (and Kehila's assets) the last build copied come back too.
-        self.static = {}
-        for file, key in static_keys(files, config.docs_dir):
+        # The files the last build copied or wrote as they are (the theme's, feeds...) come
+        # back too; they leave ``files`` in on_env, once MkDocs has checked the pages' links.
+        self.static, self.static_back = {}, []
+        for file, key in static_keys(files):
             self.static[file.dest_uri] = key
             if self.old_site.put_back(file.dest_uri, key):
-                files.remove(file)
+                self.static_back.append(file)
         log.debug(
             f"{taken} pages taken from Kehila's cache ({missing} were missing); "
             f"{self.old_site.put_back_count} pages and files put back from the last site"
@@ -446,6 +449,10 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         return context
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> None:
+        for file in self.static_back:
+            if files.get_file_from_path(file.src_uri) is file:
+                files.remove(file)
+        self.static_back = []
         self.cached.on_env()
         self.search.on_env(config)
 
@@ -457,7 +464,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             if self.share is None:
                 manifest = None if self.is_serve else self._manifest(config)
                 self.old_site.record(Path(config.site_dir), written, manifest=manifest)
-        self.files, self.extras, self.static = None, {}, {}
+        self.files, self.extras, self.static, self.static_back = None, {}, {}, []
         if self.share is not None:
             return  # a page worker: the build it works for keeps the rest
         if not self.is_serve:
@@ -476,7 +483,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.workers.stop()
         self.old_site.wait()
         self.cached.close()
-        self.files, self.extras, self.static = None, {}, {}
+        self.files, self.extras, self.static, self.static_back = None, {}, {}, []
 
     def on_shutdown(self) -> None:
         self.workers.stop()
