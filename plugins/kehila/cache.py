@@ -207,6 +207,8 @@ def _file_digest(path: Path) -> bytes:
 
 #: The first line of a :class:`Store`'s file.
 STORE_MAGIC = b"kehila-store 2\n"
+#: The first line of a store's journal (the values put since the file was written).
+JOURNAL_MAGIC = b"kehila-store-journal 1\n"
 
 
 class Store:
@@ -214,23 +216,35 @@ class Store:
     depend on, in one file of the cache folder (JSON: plain data only).
 
     The file is read once per process (under ``mkdocs serve`` the values stay in memory between
-    rebuilds) and written by :meth:`save` with only the values this build used. A file that
-    cannot be read, belongs to another store or fails its checksum is ignored: every value is
-    made again.
+    rebuilds). A build that put a few values appends them to the store's journal (``.log``
+    beside the file, each line with its own checksum), so that an edit costs what it changed;
+    once the values no build used (or the journal) grow to a quarter of the file, the file is
+    written again with only the values the last build used. A file that cannot be read, belongs
+    to another store or fails its checksum is ignored: every value is made again; a journal
+    line that fails its checksum (a build killed while writing) ends the journal.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.journal = path.with_name(f"{path.name}.log")
         self.values: dict[str, Any] | None = None
         self.used: set[str] = set()
         self.changed = False
-        self._puts = 0
-        self._flushed: tuple[int, int] | None = None
-        """What the file holds since :meth:`flush` (puts and values used then)."""
+        self._new: dict[str, Any] = {}
+        """Values put since the file or the journal was last written."""
+        self._base: list[int] | None = None
+        """The file's checksum and size (the journal names the file it goes with)."""
+        self._sizes = (0, 0)
+        """The file's size and the journal's, in bytes (-1: a damaged journal)."""
 
     def _load(self) -> dict[str, Any]:
         if self.values is None:
-            self.values = _read_store(self.path) or {}
+            found = _read_store(self.path)
+            if found is None:
+                self.values, self._base, self._sizes = {}, None, (0, 0)
+            else:
+                self.values, self._base = found
+                self._sizes = (self._base[1], _replay(self.journal, self._base, self.values))
         return self.values
 
     def get(self, key: str) -> Any:
@@ -244,34 +258,56 @@ class Store:
         self._load()[key] = value
         self.used.add(key)
         self.changed = True
-        self._puts += 1
+        self._new[key] = value
 
     def flush(self) -> None:
         """Write the values used so far, in the middle of a build (for page workers, which
         read the file), without ending the build."""
-        values = self._load()
-        if self.changed or len(self.used) != len(values):
-            self._write_used(values)
-            self._flushed = (self._puts, len(self.used))
+        self._write_changes(self._load())
 
     def save(self) -> None:
-        """Keep the values this build used (only them), and start the next build."""
+        """Keep the values this build used, and start the next build."""
         values = self._load()
-        if self.changed or len(self.used) != len(values):
-            if self._flushed != (self._puts, len(self.used)):
-                self._write_used(values)
+        if self._write_changes(values):
+            # Written anew: only what this build used is in the file (and in memory).
             self.values = {k: values[k] for k in self.used if k in values}
-        self.used, self.changed, self._puts, self._flushed = set(), False, 0, None
+        self.used, self.changed = set(), False
 
-    def _write_used(self, values: dict[str, Any]) -> None:
+    def _write_changes(self, values: dict[str, Any]) -> bool:
+        """Append the new values to the journal, or write the file anew; whether it was."""
+        unused = len(values) - len(self.used)
+        if not self._new and unused * 4 <= len(values):
+            return False
         try:
+            new, self._new = self._new, {}
+            base, journal = self._sizes
+            # A few new values, and few unused: the journal, while it stays small.
+            few = (unused + len(new)) * 4 <= len(values) and self._base is not None
+            if few and journal >= 0 and self._append(new) <= base // 4 + 4096:
+                return False
             self._write({k: values[k] for k in self.used if k in values})
+            return True
         except OSError as exc:
             log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
+            return False
+
+    def _append(self, new: dict[str, Any]) -> int:
+        """Append ``new`` to the journal; how many bytes it holds now (0: written anew)."""
+        assert self._base is not None
+        encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+        with open(self.journal, "ab") as out:
+            if out.tell() == 0:
+                out.write(JOURNAL_MAGIC + json.dumps({"base": self._base}).encode() + b"\n")
+            for key, value in new.items():
+                data = encode([key, value]).encode()
+                out.write(b"%08x " % zlib.crc32(data) + data + b"\n")
+            size = out.tell()
+        self._sizes = (self._sizes[0], size)
+        return size
 
     def _write(self, values: dict[str, Any]) -> None:
         """Written piece by piece (the values of a 100,000-item hub are hundreds of MB: never a
-        second copy in memory), the checksum after them."""
+        second copy in memory), the checksum after them; the journal goes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         # One value at a time, each by json's C encoder (its iterencode is pure Python).
@@ -287,9 +323,12 @@ class Store:
             crc, size = zlib.crc32(data, crc), size + len(data)
             out.write(data + b"\n" + json.dumps({"crc": crc, "size": size}).encode())
         os.replace(tmp, self.path)
+        self.journal.unlink(missing_ok=True)
+        self._base, self._sizes = [crc, size], (size, 0)
 
 
-def _read_store(path: Path) -> dict[str, Any] | None:
+def _read_store(path: Path) -> tuple[dict[str, Any], list[int]] | None:
+    """A store's values and its checksum and size (``None``: missing, damaged or foreign)."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -308,7 +347,36 @@ def _read_store(path: Path) -> dict[str, Any] | None:
         values = json.loads(payload)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None
-    return values if isinstance(values, dict) else None
+    return (values, [trailer["crc"], trailer["size"]]) if isinstance(values, dict) else None
+
+
+def _replay(journal: Path, base: list[int], values: dict[str, Any]) -> int:
+    """Put the journal's values into ``values`` (those of the file ``base`` names); its size in
+    bytes (0: none; -1: another file's, or damaged: the file must be written anew)."""
+    try:
+        data = journal.read_bytes()
+    except OSError:
+        return 0
+    if not data.startswith(JOURNAL_MAGIC):
+        return -1
+    lines = data[len(JOURNAL_MAGIC) :].split(b"\n")
+    try:
+        if json.loads(lines[0]).get("base") != base:
+            return -1
+    except (ValueError, AttributeError):
+        return -1
+    for line in lines[1:]:
+        crc, _, record = line.partition(b" ")
+        if not line:
+            continue
+        try:
+            if int(crc, 16) != zlib.crc32(record):
+                return -1
+            key, value = json.loads(record)
+        except (ValueError, TypeError):
+            return -1
+        values[key] = value
+    return len(data)
 
 
 class FrontMatterCache:

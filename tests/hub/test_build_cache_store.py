@@ -106,3 +106,64 @@ def test_a_flushed_store_is_read_by_another_process_as_saved(
     store.put("later", "x")  # the next build, which uses only this
     store.save()
     assert Store(store.path).get("later") == "x" and writes[-1] == {"later": "x"}
+
+
+def filled(path: Path, count: int = 100) -> Store:
+    store = Store(path)
+    for n in range(count):
+        store.put(f"k{n}", f"value {n}")
+    return reopened(store)
+
+
+def use_all(store: Store, count: int = 100) -> None:
+    for n in range(count):
+        assert store.get(f"k{n}") == f"value {n}"
+
+
+def test_a_few_new_values_go_to_the_journal_not_into_the_file(tmp_path: Path) -> None:
+    store = filled(tmp_path / "feeds.json")
+    written = store.path.read_bytes()
+    use_all(store)
+    store.put("new", ["an edit", 1])
+    store = reopened(store)
+    assert store.path.read_bytes() == written and store.journal.is_file()
+    assert store.get("new") == ["an edit", 1]
+    use_all(store)
+    store.put("k1", "changed")  # a value put again: the journal's wins
+    store = reopened(store)
+    assert store.get("k1") == "changed"
+
+
+def test_many_unused_values_write_the_file_anew(tmp_path: Path) -> None:
+    store = filled(tmp_path / "feeds.json")
+    use_all(store, 50)  # half the values are no longer used
+    store.put("new", "x")
+    store = reopened(store)
+    assert not store.journal.exists()
+    assert store.get("k99") is None and store.get("k1") == "value 1" and store.get("new") == "x"
+
+
+@pytest.mark.parametrize("damage", ["cut", "flipped", "other base"])
+def test_a_damaged_journal_keeps_what_precedes_the_damage(tmp_path: Path, damage: str) -> None:
+    store = filled(tmp_path / "feeds.json")
+    use_all(store)
+    store.put("first", "1")
+    store = reopened(store)
+    use_all(store)
+    store.get("first")
+    store.put("second", "2")
+    store = reopened(store)
+    data = store.journal.read_bytes()
+    if damage == "cut":
+        store.journal.write_bytes(data[:-5])
+    elif damage == "flipped":
+        store.journal.write_bytes(data[:-8] + bytes([data[-8] ^ 1]) + data[-7:])
+    else:
+        store.journal.write_bytes(data.replace(b'"base": [', b'"base": [1', 1))
+    assert store.get("second") is None
+    assert store.get("first") == ("1" if damage != "other base" else None)
+    use_all(store)
+    store.put("third", "3")
+    store = reopened(store)  # the damage is written over: the file anew, no journal
+    assert not store.journal.exists()
+    assert store.get("third") == "3"
