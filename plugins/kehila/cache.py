@@ -475,59 +475,115 @@ class Memo:
 
 class KeptFolder:
     """A folder the build writes (the search index), kept in the cache with the key of what
-    made it: while the key is the same, the kept copy goes into the site instead.
+    made it: while the key is the same, the kept copy goes into the site instead; when it is
+    not, each file whose text is the same is still taken from the kept copy (see :meth:`reuse`).
 
-    A manifest, written last, lists every file with its size and checksum: a copy that does not
-    match it (an interrupted copy, a file changed in place) is never used.
+    A manifest, written last, lists every file with its size, time of change and a digest of
+    its text: a kept file whose size or time differs from it (an interrupted copy, a file changed
+    in place) is never used. The kept files are hard links to the site's where the file system
+    allows: the build replaces files in the site, never writes into them.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.files = folder / "files"
         self.manifest = folder / "manifest.json"
+        self._listing: dict[str, Any] | None = None
 
-    def _read(self, key: str) -> dict[str, Any] | None:
+    def _load(self) -> dict[str, Any]:
+        """The manifest as written (not checked against the files), or an empty one."""
         try:
             manifest = json.loads(self.manifest.read_text(encoding="utf-8"))
-            if manifest.get("key") != key or not isinstance(manifest.get("files"), dict):
-                return None
-            for name, (size, crc) in manifest["files"].items():
-                data = (self.files / name).read_bytes()
-                if len(data) != size or zlib.crc32(data) != crc:
-                    return None
-        except (OSError, ValueError, TypeError, AttributeError):
-            return None
-        return manifest
+            if isinstance(manifest, dict) and isinstance(manifest.get("files"), dict):
+                return manifest
+        except (OSError, ValueError):
+            pass
+        return {"files": {}}
+
+    def _valid(self, name: str, entry: Any) -> bool:
+        """Whether the kept file ``name`` is as the manifest's ``entry`` says."""
+        try:
+            size, mtime, _ = entry
+            stat = os.stat(os.path.join(self.files, name))
+        except (OSError, TypeError, ValueError):
+            return False
+        return stat.st_size == size and stat.st_mtime_ns == mtime
 
     def restore(self, key: str, dest: Path) -> Any:
         """Put the kept copy of ``key`` at ``dest``; what was kept with it (``None``: there is
         no valid copy of ``key``, nothing was done)."""
-        manifest = self._read(key)
-        if manifest is None:
+        manifest = self._load()
+        files = manifest["files"]
+        if manifest.get("key") != key or not all(self._valid(n, e) for n, e in files.items()):
             return None
         if dest.exists():
             shutil.rmtree(dest)
-        for name in manifest["files"]:
+        for name in files:
             _link_or_copy(self.files / name, dest / name)
         return manifest.get("extra")
 
-    def keep(self, key: str, source: Path, extra: Any = None) -> None:
-        """Keep a copy of ``source`` under ``key`` (and ``extra``, plain data)."""
+    def reuse(self, name: str, digest: str, dest: str) -> bool:
+        """Put the kept file ``name`` at the path ``dest`` (its folder exists) if its text has
+        ``digest``; ``False``: no such file is kept (or it is not as the manifest says),
+        nothing was done."""
+        if self._listing is None:
+            self._listing = self._load()["files"]
+        entry = self._listing.get(name)
+        if not (isinstance(entry, list) and len(entry) == 3 and entry[2] == digest):
+            return False
+        if not self._valid(name, entry):
+            return False
+        source = os.path.join(self.files, name)
         try:
-            self.manifest.unlink(missing_ok=True)
-            if self.files.exists():
-                shutil.rmtree(self.files)
+            os.link(source, dest)
+        except OSError:
+            try:
+                shutil.copyfile(source, dest)
+            except OSError:
+                return False
+        return True
+
+    def keep(
+        self,
+        key: str,
+        source: Path,
+        extra: Any = None,
+        *,
+        digests: dict[str, str],
+        fresh: set[str],
+    ) -> None:
+        """Keep ``source`` under ``key`` (and ``extra``, plain data).
+
+        Args:
+            digests: every file of ``source`` (its name in it) and a digest of its text.
+            fresh: the files written anew; the others were taken from the kept copy.
+        """
+        self._listing = None
+        try:
+            old = self._load()["files"]
+            self.manifest.unlink(missing_ok=True)  # while the copy changes, none is trusted
             listing = {}
-            for path in sorted(source.rglob("*")):
-                if path.is_file():
-                    name = path.relative_to(source).as_posix()
-                    data = path.read_bytes()
-                    listing[name] = [len(data), zlib.crc32(data)]
-                    _link_or_copy(path, self.files / name)
+            for name, digest in digests.items():
+                kept, entry = self.files / name, old.get(name)
+                same = isinstance(entry, list) and entry[-1] == digest and self._valid(name, entry)
+                if name in fresh or not same:
+                    _replace_with_link(source / name, kept)
+                stat = kept.stat()
+                listing[name] = [stat.st_size, stat.st_mtime_ns, digest]
+            for name in old.keys() - listing.keys():
+                (self.files / name).unlink(missing_ok=True)
             manifest = {"key": key, "files": listing, "extra": extra}
-            atomic_write(self.manifest, json.dumps(manifest))
+            atomic_write(self.manifest, json.dumps(manifest, separators=(",", ":")))
         except OSError as exc:
             log.debug(f"Kehila's cache: could not keep {source}: {exc}")
+
+
+def _replace_with_link(source: Path, dest: Path) -> None:
+    """``dest`` becomes ``source`` (a link, else a copy) at once."""
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    _link_or_copy(source, tmp)
+    os.replace(tmp, dest)
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:

@@ -30,7 +30,7 @@ def _index_text(site: Path) -> str:
 def test_dirty_rebuild_renders_only_what_changed(demo_project: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     plugin = _serve_build(demo_project, site)
-    plugin.search.index.finish()
+    plugin.search.wait()
     edited = site / "questions" / "recurring-shifts-dst" / "index.html"
     untouched = site / "stories" / "northwind-clinics-no-shows" / "index.html"
     listing = site / "questions" / "index.html"
@@ -48,7 +48,7 @@ def test_dirty_rebuild_renders_only_what_changed(demo_project: Path, tmp_path: P
         "utf-8",
     )
     plugin = _serve_build(demo_project, site)
-    counts = plugin.search.index.finish()
+    counts = plugin.search.wait()
 
     assert "Shifts jump an hour after DST" in edited.read_text("utf-8")
     assert edited.stat().st_mtime > past

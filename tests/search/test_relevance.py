@@ -33,12 +33,12 @@ class Index:
         if not light:
             analyzer._light = None
         self.light = LIGHT.get(language) if light else None
-        self.docs = {
-            doc: analyzer.terms(text) for doc, text in CORPUS.items() if doc.startswith(language)
-        }
+        texts = {doc: text for doc, text in CORPUS.items() if doc.startswith(language)}
+        self.docs = {doc: analyzer.terms(text) for doc, text in texts.items()}
         stems = set().union(*self.docs.values())
         self.keys = {s: s for s in stems}
-        for surface, stem in analyzer.stems.items():
+        words = set().union(*(analyzer.words(text) for text in texts.values()))
+        for surface, stem in analyzer.surfaces(words).items():
             if stem in stems:
                 self.keys.setdefault(surface, stem)
 

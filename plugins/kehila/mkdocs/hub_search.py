@@ -9,8 +9,9 @@ search would be, and fetches only the term chunks and documents a query needs.
 
 from __future__ import annotations
 
-import hashlib
+import threading
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,17 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from ..cache import KeptFolder
+from ..cache import KeptFolder, digest
+from ..search import analyses
 from ..search.client import client_script
 from ..search.text import language_key
-from ..search.worker import LocalIndex, SearchIndexError, WorkerIndex, start_index
+from ..search.worker import (
+    LocalIndex,
+    MissingAnalyses,
+    SearchIndexError,
+    WorkerIndex,
+    start_index,
+)
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -41,15 +49,25 @@ INDEX_URL = "kehila-search"
 #: Names under which Material's (or MkDocs') own search plugin may be configured.
 MATERIAL_SEARCH = ("search", "material/search")
 
+#: Where the analyses of the pages are kept, in the kept index's folder of the build cache.
+ANALYSES = "analyses"
+
 
 class HubSearch:
-    """State of the search feature across the hooks of one build (and rebuilds under serve)."""
+    """State of the search feature across the hooks of one build (and rebuilds under serve).
+
+    A page is given to the indexer with a *fingerprint* of everything its analysis depends on
+    (for a page of the build cache: its key). The indexer keeps analyses between builds (see
+    :mod:`kehila.search.analyses`), so a page whose analysis is kept goes without its HTML;
+    should the kept analysis be gone after all, the indexer asks, and the HTML follows.
+    """
 
     def __init__(self) -> None:
         self.enabled = False
         self.index: LocalIndex | WorkerIndex | None = None
         self.kinds: dict[str, str] = {}
         self.language = "en"
+        self.serve = False
         self.incremental = False
         """``mkdocs serve --dirty``: pages that did not change are not rendered again, so the
         documents of the previous build are kept (and the indexer process with them)."""
@@ -57,12 +75,23 @@ class HubSearch:
         self._counts: dict[str, int] | None = None
         self.kept: KeptFolder | None = None
         """The index of an earlier build in the build cache (``None``: no cache)."""
-        self._hash: Any = None
-        """A hash of everything given to the index in this build (with the kept index's)."""
+        self._seed = ""
+        self._store: Path | None = None
+        self._known: set[str] = set()
+        """Fingerprints of the pages whose analyses the indexer has (or the store promises)."""
+        self._fingerprints: dict[str, str] = {}
+        """The fingerprint of every page indexed in this build, by source path."""
+        self._pages: dict[str, tuple[dict[str, Any], Callable[[], str | None]]] = {}
+        """Pages given without their HTML: their fields, and how to get their HTML."""
+        self._write: tuple[Path, str] | None = None
         self._reused = False
+        self._collector: threading.Thread | None = None
+        self.counts: dict[str, int] | None = None
+        """Documents per language of the last index written (or taken from the cache)."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.incremental = command == "serve" and dirty
+        self.serve = command == "serve"
+        self.incremental = self.serve and dirty
 
     def on_config(
         self, config: MkDocsConfig, *, enabled: bool, kinds: dict[str, str], language: str
@@ -104,17 +133,25 @@ class HubSearch:
         Args:
             published: source paths of the pages of public items in this build.
             kept: where the build cache keeps the index: an index made of the very same pages
-                (and ``seed``: the configuration, Kehila's code...) is taken from there.
+                (and ``seed``: the configuration, Kehila's code...) is taken from there, and
+                the analyses of the pages are kept beside it.
         """
         if not self.enabled:
             return
+        self.wait()
         self.kept = None if self.incremental else kept
-        self._hash = hashlib.blake2b(seed.encode("utf-8"), digest_size=20)
-        self._reused = False
-        if self.index is not None and not getattr(self.index, "alive", True):
+        store = None if self.kept is None else self.kept.folder / ANALYSES
+        self._seed, self._fingerprints, self._pages = seed, {}, {}
+        self._reused, self._write, self._counts = False, None, None
+        if self.index is not None and (
+            not getattr(self.index, "alive", True) or store != self._store
+        ):
+            self.index.close()
             self.index = None
         if self.index is None:
-            self.index = start_index(background=True)
+            self.index = start_index(background=True, store=store)
+            self._store = store
+            self._known = set() if store is None else analyses.fingerprints(store)
         elif not self.incremental:
             self.index.reset()
         self.index.retain(published)
@@ -129,12 +166,30 @@ class HubSearch:
                     content = (folder / name).read_text(encoding="utf-8")
                 files.append(File.generated(config, uri, content=content))
 
-    def on_page_content(self, html: str, page: Page, item: Item | None) -> None:
+    def on_page_content(
+        self, html: str, page: Page, item: Item | None, *, page_key: str | None = None
+    ) -> None:
         """Index the rendered page of a public item (any other page is ignored)."""
-        self.add(page.file.src_uri, page.url, html, item)
+        self.add(page.file.src_uri, page.url, item, html, page_key=page_key)
 
-    def add(self, src_uri: str, url: str, html: str, item: Item | None) -> None:
-        """Index a public item's page from its HTML content (any other page is ignored)."""
+    def add(
+        self,
+        src_uri: str,
+        url: str,
+        item: Item | None,
+        html: str | None,
+        *,
+        page_key: str | None = None,
+        read_html: Callable[[], str | None] | None = None,
+    ) -> None:
+        """Index a public item's page from its HTML content (any other page is ignored).
+
+        Args:
+            html: the page's HTML content (``None``: ``read_html`` gives it).
+            page_key: the page's key in the build cache, which stands for its HTML in the
+                page's fingerprint (``None``: the HTML does).
+            read_html: gives the page's HTML again, should the indexer ask for it.
+        """
         if not self.enabled or self.index is None or item is None or not item.is_public:
             return
         fields = {
@@ -145,13 +200,28 @@ class HubSearch:
             "tags": item.tags,
             "language": language_key(item.language),
             "date": item.date.date().isoformat(),
-            "html": html,
         }
-        if self.kept is not None:
-            for value in fields.values():
-                data = str(value).encode("utf-8")
-                self._hash.update(len(data).to_bytes(8, "little") + data)
-        self.index.add(**fields)
+        if page_key is None and html is None and read_html is not None:
+            html = read_html()
+        fingerprint = digest(*(str(v) for v in fields.values()), page_key or html or "")
+        self._fingerprints[src_uri] = fingerprint
+        if fingerprint in self._known:
+            self.index.add(fingerprint=fingerprint, **fields)
+            self._pages[src_uri] = (fields, read_html or (lambda: html))
+            return
+        if html is None and read_html is not None:
+            html = read_html()
+        if html is None:
+            raise PluginError(f"Kehila's search: the page '{src_uri}' has no HTML to index")
+        self.index.add(fingerprint=fingerprint, html=html, **fields)
+
+    def wait(self) -> dict[str, int] | None:
+        """Wait for an index still being written (``serve`` does not wait for it: see
+        :meth:`on_post_build`); the documents per language of the last index."""
+        collector, self._collector = self._collector, None
+        if collector is not None:
+            collector.join()
+        return self.counts
 
     def on_env(self, config: MkDocsConfig) -> None:
         """Start writing the index: every page has been rendered to HTML by now.
@@ -162,45 +232,98 @@ class HubSearch:
         if not self.enabled or self.index is None:
             return
         self._started = time.monotonic()
+        folder = Path(config.site_dir) / INDEX_URL
+        key = ""
         if self.kept is not None:
-            self._hash.update(repr(sorted(self.kinds.items())).encode("utf-8"))
-            counts = self.kept.restore(self._hash.hexdigest(), Path(config.site_dir) / INDEX_URL)
+            pages = [f"{uri} {f}" for uri, f in sorted(self._fingerprints.items())]
+            key = digest(self._seed, repr(sorted(self.kinds.items())), *pages)
+            counts = self.kept.restore(key, folder)
             if counts is not None:
                 # The same pages as when it was written: the index is the one kept.
-                self.index.abandon()
                 self._counts, self._reused = counts, True
                 return
+        self._write = (folder, key)
+        self._start_write()
+
+    def _start_write(self) -> None:
+        assert self.index is not None and self._write is not None
+        folder, key = self._write
         try:
-            self._counts = self.index.write(
-                Path(config.site_dir) / INDEX_URL, kinds=self.kinds, wait=False
-            )
+            self.index.write(folder, kinds=self.kinds, kept=self.kept, key=key, wait=False)
         except SearchIndexError as exc:
             raise PluginError(f"Kehila's search: {exc}") from None
 
+    def _collect(self) -> dict[str, int] | None:
+        """The outcome of the write under way; the HTML of pages the indexer asks for is given
+        (their kept analyses were not found), and it writes again."""
+        assert self.index is not None
+        while True:
+            try:
+                counts = self.index.finish()
+            except MissingAnalyses as exc:
+                for src_uri in exc.keys:
+                    fields, read_html = self._pages[src_uri]
+                    html = read_html()
+                    if html is None:
+                        message = f"the page '{src_uri}' has no HTML to index"
+                        raise SearchIndexError(message) from None
+                    fingerprint = self._fingerprints[src_uri]
+                    self.index.add(fingerprint=fingerprint, html=html, **fields)
+                self._start_write()
+                continue
+            current = set(self._fingerprints.values())
+            self._known = self._known | current if self.incremental else current
+            return counts
+
     def on_post_build(self, config: MkDocsConfig) -> None:
-        """Wait for the index (except under ``serve --dirty``: the edited page is shown at once,
-        the index follows a moment later)."""
+        """Wait for the index, except under ``serve``: the edited page is shown at once, the
+        index follows a moment later (and the next rebuild waits for it)."""
         if not self.enabled or self.index is None:
             return
         if self._started is None:
             self.on_env(config)
-        counts, self._counts = self._counts, None
+        start, self._started = self._started, None
+        if self._reused:
+            self.counts = self._counts
+            self._report(start, "taken from Kehila's cache")
+            if not self.serve:
+                self.close()
+            return
+        if self.serve:
+            self._collector = threading.Thread(
+                target=self._collect_in_background, args=(start,), name="kehila-search-wait"
+            )
+            self._collector.daemon = True
+            self._collector.start()
+            return
         try:
-            if not self.incremental and not self._reused:
-                counts = self.index.finish() or counts
+            self.counts = self._collect()
         except SearchIndexError as exc:
             raise PluginError(f"Kehila's search: {exc}") from None
         finally:
-            if not self.incremental:
-                self.index.close()
-                self.index = None
-        if self.kept is not None and not self._reused:
-            self.kept.keep(self._hash.hexdigest(), Path(config.site_dir) / INDEX_URL, counts)
-        start, self._started = self._started, None
+            self.close()
+        self._report(start, "written")
+
+    def _collect_in_background(self, start: float | None) -> None:
+        try:
+            self.counts = self._collect()
+        except (SearchIndexError, PluginError) as exc:
+            log.error(f"Kehila's search: {exc}")
+            return
+        self._report(start, "written")
+
+    def _report(self, start: float | None, done: str) -> None:
+        counts = self.counts
         if counts is None or start is None:
             return
         summary = ", ".join(f"{n} {language}" for language, n in counts.items()) or "no items"
-        done = "taken from Kehila's cache" if self._reused else "written"
         log.info(
             f"Search index {done} {time.monotonic() - start:.2f} s after the last page ({summary})"
         )
+
+    def close(self) -> None:
+        """Wait for the index and stop the indexer (the end of a build, or of ``serve``)."""
+        self.wait()
+        if self.index is not None:
+            self.index.close()
+            self.index = None

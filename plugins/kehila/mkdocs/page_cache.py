@@ -30,6 +30,7 @@ import logging
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html import unescape
 from importlib import metadata
@@ -133,10 +134,6 @@ class CachedPages:
         self.search_html: dict[str, str] = {}
         self._sitemap: dict[str, str] | None = None
         self._warnings = _Warnings()
-        self._unindexed: list[tuple[str, str, File]] = []
-        """Pages taken from the cache, to be indexed (last first, see :meth:`index_before`)."""
-        self._positions: dict[str, int] | None = None
-        self._index: Any = None
         self.extras: dict[str, tuple[str, str]] = {}
         self.missing: set[str] = set()
         """Cacheable pages of this build that the cache lacks (see :meth:`plan`)."""
@@ -230,7 +227,7 @@ class CachedPages:
         after :meth:`plan`).
 
         Args:
-            index: ``index(src_uri, html, file)`` indexes a page taken from the cache.
+            index: ``index(src_uri, html, file, key)`` indexes a page taken from the cache.
             put_back: ``put_back(dest_uri, key)`` puts the last build's copy of a page back in
                 the site if it is that key's (see :class:`.old_site.OldSite`); else it is written.
         """
@@ -245,7 +242,6 @@ class CachedPages:
                 found[src_uri] = entry
         _keep_linked(found, files, specs)
         site_dir = Path(config.site_dir)
-        self._index = index
         for src_uri in self.order:
             entry = found.get(src_uri)
             if entry is None:
@@ -259,10 +255,9 @@ class CachedPages:
                 path.write_bytes(entry.output)
             self.written[entry.dest_uri] = key
             if entry.search is not None:
-                self._unindexed.append((src_uri, entry.search, file))
+                index(src_uri, entry.search, file, key)
             self.taken[src_uri] = (entry.sitemap, self.extras[src_uri][1])
             files.remove(file)
-        self._unindexed.reverse()
         return len(found)
 
     def leave_to_others(self, files: Files, specs: dict[str, PageSpec], cacheable: set[str]) -> int:
@@ -280,21 +275,16 @@ class CachedPages:
                 files.remove(file)
         return len(cacheable) - len(others)
 
-    def index_before(self, src_uri: str | None) -> None:
-        """Index the pages taken from the cache that come before ``src_uri`` (``None``: all).
+    def search_reader(self, key: str) -> Callable[[], str | None]:
+        """Reads the HTML the search index reads of the page of ``key`` (``None``: the
+        entry is gone), for the search indexer when it asks for a page (after this build)."""
+        cache = self.cache
 
-        The search index is given its pages in MkDocs' order, cached or not: the same order as
-        a cold build, so that it comes out the same.
-        """
-        position = len(self.order) if src_uri is None else self._position().get(src_uri, 0)
-        pending, positions = self._unindexed, self._position()
-        while pending and positions[pending[-1][0]] < position:
-            self._index(*pending.pop())
+        def read() -> str | None:
+            entry = cache.get(key) if cache is not None else None
+            return None if entry is None else entry.search
 
-    def _position(self) -> dict[str, int]:
-        if self._positions is None:
-            self._positions = {src_uri: n for n, src_uri in enumerate(self.order)}
-        return self._positions
+        return read
 
     # -- pages MkDocs renders ------------------------------------------------------------------
 
@@ -303,7 +293,6 @@ class CachedPages:
 
     def on_env(self) -> None:
         self._warnings.page = None  # every page is converted; MkDocs now fills in templates
-        self.index_before(None)
 
     def on_page_content(self, page: Page, search_html: str | None) -> None:
         if search_html is not None and page.file.src_uri in self.keys:
@@ -409,9 +398,6 @@ class CachedPages:
         self.keys, self.order, self.taken, self.stored, self.written = {}, [], {}, [], {}
         self.search_html = {}
         self._sitemap = None
-        self._unindexed: list[tuple[str, str, File]] = []
-        self._positions: dict[str, int] | None = None
-        self._index: Any = None
         self.extras = {}
         self.missing = set()
 

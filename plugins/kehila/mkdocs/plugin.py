@@ -149,6 +149,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         error shows. The files are parsed once: :meth:`on_files` reuses what is read here.
         """
         self._checked, self._parsed = {}, None
+        self.search.wait()  # under serve, the last index may still be being written
         if not self.config.enabled:
             return
         self.stores.open(config, enabled=self.config.cache)
@@ -367,11 +368,13 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             parts.append(f"page {file.src_uri} {file.url} {file.inclusion.name}\n{text}")
         return parts
 
-    def _index_cached(self, src_uri: str, html: str, file: File) -> None:
-        """A page taken from the cache goes into the search index as if MkDocs rendered it."""
+    def _index_cached(self, src_uri: str, html: str, file: File, key: str) -> None:
+        """A page taken from the cache goes into the search index as if MkDocs rendered it
+        (its key stands for its HTML: the indexer may keep its analysis from an earlier build)."""
         spec = self.pages_by_uri[src_uri]
         if spec.item is not None and not spec.draft:
-            self.search.add(src_uri, file.url, html, spec.item)
+            read_html = self.cached.search_reader(key)
+            self.search.add(src_uri, file.url, spec.item, html, page_key=key, read_html=read_html)
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> None:
         if self.share is not None and self.share.orphaned():
@@ -394,8 +397,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if spec is not None and spec.fragments:
             html = self._finish(html, spec, page, config, files)
         indexed = spec.item if spec is not None and not spec.draft else None
-        self.cached.index_before(page.file.src_uri)
-        self.search.on_page_content(html, page, indexed)
+        key = self.cached.keys.get(page.file.src_uri)
+        self.search.on_page_content(html, page, indexed, page_key=key)
         searched = indexed is not None and indexed.is_public and self.search.enabled
         self.cached.on_page_content(page, html if searched else None)
         if spec is None or not spec.harvested:
@@ -488,6 +491,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def on_shutdown(self) -> None:
         self.workers.stop()
         self.cached.close()
+        self.search.close()
         if self.is_serve:
             self.stores.save()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -159,43 +160,77 @@ def _stemmer(language: str) -> snowballstemmer.stemmer | None:
 
 
 class Analyzer:
-    """Turns text of one language into index terms, remembering which surface form gave which stem.
+    """Turns text of one language into index terms.
 
-    Stems are cached per analyzer: a hub's vocabulary is far smaller than its word count.
+    A word's stem depends on the word alone (never on the words seen before it), so that a
+    document analysed in one build indexes the same as in any other: an index made of documents
+    analysed at different times equals one made at once. Stems are cached per analyzer: a hub's
+    vocabulary is far smaller than its word count.
     """
 
     def __init__(self, language: str) -> None:
         self.language = language
         self._stemmer = _stemmer(language)
         self._light = LIGHT.get(language)
-        self.stems: dict[str, str] = {}
-        """Every normalised surface form seen, mapped to its stem (itself without a stemmer)."""
-        self._cache: dict[str, str] = {}
+        self._stems: dict[str, str] = {}
+        """Normalised word -> its stem."""
+        self._folded: dict[str, str | None] = {}
+        """Word as found (lower case) -> normalised word (``None``: too short to index)."""
 
-    def terms(self, text: str) -> set[str]:
-        """The distinct stems of ``text``."""
+    def words(self, text: str) -> set[str]:
+        """The distinct normalised words of ``text`` that are long enough to index."""
         text = text.lower()
         if _MARKS.search(text):
             text = text.translate(_TABLE)
-        words = set(WORD.findall(text))
-        cache = self._cache
+        folded = self._folded
         result = set()
-        for word in words:
-            stem = cache.get(word)
-            if stem is None:
-                if len(word) < MIN_WORD:
-                    continue
-                folded = word.translate(_TABLE) if _FOLDED.search(word) else word
-                stem = self.stems.get(folded)
-                if stem is None:
-                    stem = self.stems[folded] = self._stem(folded)
-                    if self._light is not None:
-                        # The client looks a query word up as it is, then lightly stemmed: the
-                        # light form of every word leads to its stem too.
-                        self.stems.setdefault(self._light(folded), stem)
-                cache[word] = stem
-            result.add(stem)
+        for word in set(WORD.findall(text)):
+            if word in folded:
+                found = folded[word]
+            elif len(word) < MIN_WORD:
+                found = folded[word] = None
+            else:
+                found = folded[word] = word.translate(_TABLE) if _FOLDED.search(word) else word
+            if found is not None:
+                result.add(found)
         return result
+
+    def stem(self, word: str) -> str:
+        """The stem of a normalised word."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self._stem(word)
+        return stem
+
+    def terms(self, text: str) -> set[str]:
+        """The distinct stems of ``text``."""
+        stem = self.stem
+        return {stem(word) for word in self.words(text)}
+
+    def surfaces(self, words: Iterable[str]) -> dict[str, str]:
+        """The word forms that lead to a stem: each of ``words`` that is not its own stem, and
+        (Hebrew, Arabic) each word's light form, which the client looks a query word up as when
+        the index does not know it as it is. A word keeps its own stem; a light form that is no
+        word of ``words`` leads to the stem of the first word (in sorted order) that gives it.
+        """
+        stem, light = self.stem, self._light
+        ordered = sorted(words)
+        found = {}
+        for word in ordered:
+            own = stem(word)
+            if own != word:
+                found[word] = own
+        if light is not None:
+            known = set(ordered)
+            for word in ordered:
+                form = light(word)
+                if form not in known and form not in found:
+                    found[form] = stem(word)
+        return found
+
+    def light_changes(self, word: str) -> bool:
+        """Whether ``word``'s light form differs from it (it may lead to a stem of its own)."""
+        return self._light is not None and self._light(word) != word
 
     def _stem(self, word: str) -> str:
         if self._light is not None:
