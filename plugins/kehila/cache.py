@@ -107,16 +107,39 @@ class PageCache:
             with contextlib.suppress(OSError):
                 self._path(key).unlink()
 
-    def keep_only(self, keys: set[str]) -> int:
-        """Remove every entry but those of ``keys`` (pages of an older build); how many went."""
+    def keep_only(self, keys: set[str], *, variant: str = "") -> int:
+        """Remove every entry but those of ``keys`` (pages of an older build) and those the
+        last build of another ``variant`` of the site used (``mkdocs serve`` gives the site
+        another address: a build after it, or a serve after a build, is not a cold one);
+        how many went."""
+        kept = set(keys)
+        for other in self._variants(variant, keys):
+            kept.update(other)
         removed = 0
         with os.scandir(self.pages) as entries:
             for found in entries:
-                if found.name not in keys:
+                if found.name not in kept:
                     with contextlib.suppress(OSError):
                         os.unlink(found.path)
                     removed += 1
         return removed
+
+    def _variants(self, variant: str, keys: set[str]) -> list[list[str]]:
+        """Note ``keys`` as ``variant``'s; the keys of the last other variant (none or one)."""
+        path = self.folder / "variants.json"
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+            others = [v for v in known if v[0] != variant and all(isinstance(k, str) for k in v[1])]
+        except (OSError, ValueError, TypeError, IndexError, KeyError):
+            others = []
+        others = others[: VARIANTS - 1]
+        with contextlib.suppress(OSError):
+            atomic_write(path, json.dumps([[variant, sorted(keys)], *others]), sync=False)
+        return [v[1] for v in others]
+
+
+#: How many variants of a site (``build``, ``serve``...) keep their pages in the cache.
+VARIANTS = 2
 
 
 def open_folder(folder: Path) -> None:

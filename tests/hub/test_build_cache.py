@@ -86,6 +86,29 @@ def test_a_page_is_taken_from_the_cache(linked_demo: Path) -> None:
     assert b"<!--from-the-cache-->" in (site / A_PAGE).read_bytes()
 
 
+def test_a_serve_between_two_builds_leaves_them_their_pages(linked_demo: Path) -> None:
+    """``mkdocs serve`` gives the site another address, so other pages: its build keeps the
+    entries of the last build of the site's other variant, and the next build is a warm one."""
+    build(linked_demo)
+    path = entries(linked_demo)[A_PAGE]
+    cache = PageCache(path.parent.parent)
+    entry = cache.get(path.name)
+    assert entry is not None
+    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
+    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    config = linked_demo / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("site_url: https://", "site_url: http://", 1), "utf-8")
+    build(linked_demo)  # as serve does: another address, other pages
+    assert path.is_file()
+    config.write_text(text.replace("site_url: https://", "site_url: http://", 1), "utf-8")
+    build(linked_demo)  # the same variant again: nothing of the first one is lost
+    config.write_text(text, "utf-8")
+    shutil.rmtree(linked_demo / "site")
+    site = build(linked_demo)
+    assert b"<!--from-the-cache-->" in (site / A_PAGE).read_bytes()
+
+
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "garbage"])
 def test_a_corrupt_or_foreign_entry_is_ignored_and_rebuilt(linked_demo: Path, damage: str) -> None:
     cold = snapshot(build(linked_demo))

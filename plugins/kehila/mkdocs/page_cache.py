@@ -345,7 +345,7 @@ class CachedPages:
             return {}
         if self.taken:
             self._complete_sitemap(config, files)
-        removed = cache.keep_only(set(self.keys.values()))
+        removed = cache.keep_only(set(self.keys.values()), variant=digest(_config_text(config)))
         log.debug(
             f"Kehila's cache: {len(self.taken)} pages reused, {cache.stored} stored, "
             f"{removed} old entries removed"
