@@ -124,7 +124,7 @@ def test_a_damaged_or_foreign_store_is_ignored(tmp_path: Path, damage: str) -> N
     first.write(tmp_path / "first", kinds={"qa": "Q&A"})
     data = store.read_bytes()
     if damage == "payload":
-        store.write_bytes(data.replace("Exports".encode(), "Imports".encode()))
+        store.write_bytes(data.replace(b"Exports", b"Imports"))
     elif damage == "truncated":
         store.write_bytes(data[:-100])
     elif damage == "version":
@@ -193,8 +193,9 @@ def test_after_an_edit_the_index_is_the_one_made_from_scratch(
     _edit(demo_project)
     warm = _index(build(demo_project))
     after = analyses.fingerprints(store)
-    # Only the edited page was analysed again.
-    assert len(before) == len(after) and len(after - before) == 1
+    # Only the edited page was analysed again (and went into the store's journal).
+    assert before < after and len(after - before) == 1
+    assert (store.parent / "analyses.journal").is_file()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     copy_demo(scratch)
@@ -218,3 +219,39 @@ def test_a_damaged_analyses_store_is_ignored_by_the_build(
     _edit(scratch)
     assert warm == _index(build(scratch))
     assert analyses.load(store)  # written again, whole
+
+
+def test_new_analyses_go_into_a_journal_until_it_is_time_to_write_the_file_anew(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "analyses"
+    journal = tmp_path / "analyses.journal"
+    many = PAGES + [(key, "en", f"Page {key}", f"<p>Body {key}</p>") for key in "ghijklmnop"]
+    first = LocalIndex(store)
+    for page in many:
+        _add(first, page)
+    first.write(tmp_path / "first", kinds={"qa": "Q&A"})
+    written = store.read_bytes()
+    # One page of sixteen changed: its analysis goes into the journal, the file stays.
+    pages = _edited(many, "a")
+    second = LocalIndex(store)
+    for page in pages:
+        _add(second, page, html=page[0] == "a")
+    second.write(tmp_path / "second", kinds={"qa": "Q&A"})
+    assert store.read_bytes() == written and journal.is_file()
+    assert len(analyses.load(store)) == len(many) + 1
+    # A line cut short (an interrupted build) is left out; the others stay.
+    journal.write_bytes(journal.read_bytes() + b'\n0badc0de ["x", "cut')
+    third = LocalIndex(store)
+    for page in pages:
+        _add(third, page, html=False)
+    third.write(tmp_path / "third", kinds={"qa": "Q&A"})
+    assert _files(tmp_path / "third") == _files(tmp_path / "second")
+    # Two more edits: journal and unused analyses reach a quarter: the file is written anew.
+    pages = _edited(_edited(pages, "b"), "c")
+    fourth = LocalIndex(store)
+    for page in pages:
+        _add(fourth, page)
+    fourth.write(tmp_path / "fourth", kinds={"qa": "Q&A"})
+    assert not journal.exists() and store.read_bytes() != written
+    assert analyses.load(store).keys() == {f"{k}:{t}:{b}" for k, _, t, b in pages}

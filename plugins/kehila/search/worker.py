@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ..cache import KeptFolder
 
 
+#: Pages sent to the worker process in one message.
+BATCH = 200
+
+
 class SearchIndexError(RuntimeError):
     """The index could not be written; the message says why (and where, for file errors)."""
 
@@ -57,6 +61,8 @@ class LocalIndex:
         self._fingerprints: dict[str, str] = {}
         """The fingerprint of each page added since :meth:`reset`, by key."""
         self._loaded = False
+        self._broken = False
+        """The store did not hold what it promised: it is written anew."""
         self._changed = False
         """The analyses differ from those of ``store``."""
 
@@ -123,6 +129,7 @@ class LocalIndex:
                 if fingerprint is not None and analysis is not None:
                     self.analyses[fingerprint] = documents[key].analysis = analysis
             missing = self.index.missing()
+            self._broken = bool(missing)
         if missing:
             raise MissingAnalyses(missing)
 
@@ -134,8 +141,8 @@ class LocalIndex:
             self._changed = True
         if self.store is not None and self._changed:
             try:
-                analyses.save(self.store, self.analyses)
-                self._changed = False
+                analyses.save(self.store, self.analyses, anew=self._broken)
+                self._changed = self._broken = False
             except OSError:
                 pass  # the next build analyses these pages again
 
@@ -165,6 +172,7 @@ class WorkerIndex:
         self._process.start()
         child.close()
         self._pending = False
+        self._pages: list[dict[str, Any]] = []
         self._outbox: queue.SimpleQueue[tuple[str, Any] | None] = queue.SimpleQueue()
         self._send_error: OSError | None = None
         self._sender = threading.Thread(target=self._send_all, name="kehila-search-send")
@@ -182,14 +190,21 @@ class WorkerIndex:
     def _send(self, command: str, value: Any) -> None:
         if self._send_error is not None:
             raise SearchIndexError(f"the search indexer stopped unexpectedly: {self._send_error}")
-        self._outbox.put((command, value))
+        if self._pages:
+            # Pages go in batches: one message (and one write to the pipe) per batch.
+            pages, self._pages = self._pages, []
+            self._outbox.put(("add", pages))
+        if command != "add":
+            self._outbox.put((command, value))
 
     @property
     def alive(self) -> bool:
         return self._process.is_alive()
 
     def add(self, **fields: Any) -> None:
-        self._send("add", fields)
+        self._pages.append(fields)
+        if len(self._pages) >= BATCH:
+            self._send("add", None)
 
     def retain(self, keys: set[str]) -> None:
         self._send("retain", keys)
@@ -253,7 +268,8 @@ def _serve(conn: Connection, store: Path | None) -> None:
         except EOFError:
             return
         if command == "add":
-            local.add(**value)
+            for fields in value:
+                local.add(**fields)
         elif command == "retain":
             local.retain(value)
         elif command == "reset":
