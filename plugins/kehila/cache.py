@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import io
 import json
 import logging
 import os
+import pickle
 import shutil
 import zlib
 from collections.abc import Callable, Iterable
@@ -229,14 +231,15 @@ def _file_digest(path: Path) -> bytes:
 
 
 #: The first line of a :class:`Store`'s file.
-STORE_MAGIC = b"kehila-store 2\n"
+STORE_MAGIC = b"kehila-store 3\n"
 #: The first line of a store's journal (the values put since the file was written).
 JOURNAL_MAGIC = b"kehila-store-journal 1\n"
 
 
 class Store:
     """Values of one kind kept between builds (parsed items, feed HTML...), by a key of all they
-    depend on, in one file of the cache folder (JSON: plain data only).
+    depend on, in one file of the cache folder (plain data only: text, numbers, lists and
+    mappings, as JSON holds them; the file is pickled, its journal JSON).
 
     The file is read once per process (under ``mkdocs serve`` the values stay in memory between
     rebuilds). A build that put a few values appends them to the store's journal (``.log``
@@ -310,7 +313,7 @@ class Store:
                 return False
             self._write({k: values[k] for k in self.used if k in values})
             return True
-        except OSError as exc:
+        except (OSError, pickle.PicklingError) as exc:
             log.debug(f"Kehila's cache: could not store {self.path.name}: {exc}")
             return False
 
@@ -329,25 +332,61 @@ class Store:
         return size
 
     def _write(self, values: dict[str, Any]) -> None:
-        """Written piece by piece (the values of a 100,000-item hub are hundreds of MB: never a
-        second copy in memory), the checksum after them; the journal goes."""
+        """Written as it is pickled (the values of a 100,000-item hub are hundreds of MB: never
+        a second copy in memory), the checksum after them; the journal goes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        # One value at a time, each by json's C encoder (its iterencode is pure Python).
-        encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-        crc, size, separator = 0, 0, "{"
-        with open(tmp, "wb") as out:
-            out.write(STORE_MAGIC + json.dumps({"name": self.path.name}).encode() + b"\n")
-            for key, value in values.items():
-                data = f"{separator}{encode(key)}:{encode(value)}".encode()
-                crc, size, separator = zlib.crc32(data, crc), size + len(data), ","
-                out.write(data)
-            data = b"}" if values else b"{}"
-            crc, size = zlib.crc32(data, crc), size + len(data)
-            out.write(data + b"\n" + json.dumps({"crc": crc, "size": size}).encode())
-        os.replace(tmp, self.path)
+        try:
+            with open(tmp, "wb") as out:
+                out.write(STORE_MAGIC + json.dumps({"name": self.path.name}).encode() + b"\n")
+                payload = _Checksummed(out)
+                _PlainPickler(payload, protocol=5).dump(values)
+                crc, size = payload.crc, payload.size
+                out.write(b"\n" + json.dumps({"crc": crc, "size": size}).encode())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         self.journal.unlink(missing_ok=True)
         self._base, self._sizes = [crc, size], (size, 0)
+
+
+class _Checksummed:
+    """A file that keeps the checksum and size of what is written to it."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.crc = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        return self.out.write(data)
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only (what :class:`_PlainUnpickler` reads back): text, numbers, lists,
+    mappings. Text of a subclass of ``str`` (``Markup``) is kept as ``str``, as JSON would."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Called for every object but the exact plain types, which pickle handles itself.
+        if obj is str:
+            return NotImplemented  # the reducer below names it: pickled as usual
+        if isinstance(obj, str):
+            return str, (str(obj),)
+        raise pickle.PicklingError(f"not plain data: {type(obj).__name__}")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads plain data only: a pickle that names any class or function (other than ``str``,
+    see :class:`_PlainPickler`) is refused, so a store never runs or builds anything else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "str"):
+            return str
+        raise pickle.UnpicklingError(f"not plain data: {module}.{name}")
 
 
 def _read_store(path: Path) -> tuple[dict[str, Any], list[int]] | None:
@@ -361,14 +400,15 @@ def _read_store(path: Path) -> tuple[dict[str, Any], list[int]] | None:
     end, last = data.find(b"\n", len(STORE_MAGIC)), data.rfind(b"\n")
     try:
         header, trailer = json.loads(data[len(STORE_MAGIC) : end]), json.loads(data[last + 1 :])
-        payload = data[end + 1 : last]
-        del data
+        payload = memoryview(data)[end + 1 : last]
         if header["name"] != path.name or len(payload) != trailer["size"]:
             return None
         if zlib.crc32(payload) != trailer["crc"]:
             return None
-        values = json.loads(payload)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        stream = io.BytesIO(data)  # shares ``data``' bytes (a memoryview's would be copied)
+        stream.seek(end + 1)
+        values = _PlainUnpickler(stream).load()
+    except Exception:  # whatever a damaged pickle raises: the store is not used
         return None
     return (values, [trailer["crc"], trailer["size"]]) if isinstance(values, dict) else None
 

@@ -225,7 +225,7 @@ def test_pages_markdown_kept_for_another_process_gives_the_same_site(linked_demo
 
     cold = snapshot(build(linked_demo))
     cache = linked_demo / ".cache" / "kehila"
-    assert (cache / "pages-markdown.json").is_file() and (cache / "feeds.json").is_file()
+    assert (cache / "pages-markdown.pickle").is_file() and (cache / "feeds.pickle").is_file()
     shutil.rmtree(cache / "pages")
     nonce = marker_nonce()
     use_marker_nonce("0123456789ab")

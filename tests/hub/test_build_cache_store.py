@@ -1,13 +1,17 @@
-"""Kehila's build cache stores (``.cache/kehila/*.json``): values kept between builds by a key of
-what they are made of; a store that is corrupt or not its own is ignored, never trusted."""
+"""Kehila's build cache stores (``.cache/kehila/*.pickle``): values kept between builds by a key
+of what they are made of; a store that is corrupt or not its own is ignored, never trusted."""
 
 from __future__ import annotations
 
+import json
+import pickle
+import zlib
 from pathlib import Path
 
 import pytest
-from kehila.cache import FrontMatterCache, Memo, Store
+from kehila.cache import STORE_MAGIC, FrontMatterCache, Memo, Store
 from kehila.model import read_front_matter
+from markupsafe import Markup
 
 ITEM = """---
 id: x
@@ -28,7 +32,7 @@ def reopened(store: Store) -> Store:
 
 
 def test_front_matter_comes_back_as_read(tmp_path: Path) -> None:
-    store = Store(tmp_path / "front-matter.json")
+    store = Store(tmp_path / "front-matter.pickle")
     first = FrontMatterCache(store)(ITEM, "x.md")
     again = reopened(store)
     kept = FrontMatterCache(again)(ITEM, "x.md")
@@ -37,7 +41,7 @@ def test_front_matter_comes_back_as_read(tmp_path: Path) -> None:
 
 
 def test_front_matter_json_cannot_hold_is_read_every_time(tmp_path: Path) -> None:
-    store = Store(tmp_path / "front-matter.json")
+    store = Store(tmp_path / "front-matter.pickle")
     text = "---\nid: x\nblob: !!binary aGVsbG8=\n---\nBody\n"
     meta, _ = FrontMatterCache(store)(text, "x.md")
     assert meta["blob"] == b"hello"
@@ -46,7 +50,7 @@ def test_front_matter_json_cannot_hold_is_read_every_time(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "foreign", "garbage"])
 def test_a_corrupt_or_foreign_store_is_ignored(tmp_path: Path, damage: str) -> None:
-    store = Store(tmp_path / "feeds.json")
+    store = Store(tmp_path / "feeds.pickle")
     memo = Memo(store, "world", item_key=str)
     assert memo.text(["feed", "a"], lambda: "made") == "made"
     store.save()
@@ -56,8 +60,8 @@ def test_a_corrupt_or_foreign_store_is_ignored(tmp_path: Path, damage: str) -> N
     elif damage == "flip":
         data = data[:-3] + b"X" + data[-2:]
     elif damage == "foreign":
-        store.path.rename(tmp_path / "other.json")
-        store.path = tmp_path / "other.json"
+        store.path.rename(tmp_path / "other.pickle")
+        store.path = tmp_path / "other.pickle"
         data = store.path.read_bytes()
     else:
         data = b"not a store at all"
@@ -67,7 +71,7 @@ def test_a_corrupt_or_foreign_store_is_ignored(tmp_path: Path, damage: str) -> N
 
 
 def test_a_memo_keys_on_the_world_and_every_part(tmp_path: Path) -> None:
-    store = Store(tmp_path / "feeds.json")
+    store = Store(tmp_path / "feeds.pickle")
     Memo(store, "world", item_key=str).text(["feed", 1], lambda: "one")
     store = reopened(store)
     assert Memo(store, "world", item_key=str).text(["feed", 1], lambda: "new") == "one"
@@ -76,7 +80,7 @@ def test_a_memo_keys_on_the_world_and_every_part(tmp_path: Path) -> None:
 
 
 def test_a_store_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
-    store = Store(tmp_path / "feeds.json")
+    store = Store(tmp_path / "feeds.pickle")
     store.put("a", "1")
     store.put("b", "2")
     store = reopened(store)
@@ -91,7 +95,7 @@ def test_a_flushed_store_is_read_by_another_process_as_saved(
 ) -> None:
     """Page workers read a store that the build flushed in its middle: the file holds what was
     used so far; saving afterwards with nothing new does not write it again."""
-    store = Store(tmp_path / "pages-markdown.json")
+    store = Store(tmp_path / "pages-markdown.pickle")
     for key, value in values.items():
         store.put(key, value)
     writes = []
@@ -121,7 +125,7 @@ def use_all(store: Store, count: int = 100) -> None:
 
 
 def test_a_few_new_values_go_to_the_journal_not_into_the_file(tmp_path: Path) -> None:
-    store = filled(tmp_path / "feeds.json")
+    store = filled(tmp_path / "feeds.pickle")
     written = store.path.read_bytes()
     use_all(store)
     store.put("new", ["an edit", 1])
@@ -135,7 +139,7 @@ def test_a_few_new_values_go_to_the_journal_not_into_the_file(tmp_path: Path) ->
 
 
 def test_many_unused_values_write_the_file_anew(tmp_path: Path) -> None:
-    store = filled(tmp_path / "feeds.json")
+    store = filled(tmp_path / "feeds.pickle")
     use_all(store, 50)  # half the values are no longer used
     store.put("new", "x")
     store = reopened(store)
@@ -145,7 +149,7 @@ def test_many_unused_values_write_the_file_anew(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["cut", "flipped", "other base"])
 def test_a_damaged_journal_keeps_what_precedes_the_damage(tmp_path: Path, damage: str) -> None:
-    store = filled(tmp_path / "feeds.json")
+    store = filled(tmp_path / "feeds.pickle")
     use_all(store)
     store.put("first", "1")
     store = reopened(store)
@@ -167,3 +171,45 @@ def test_a_damaged_journal_keeps_what_precedes_the_damage(tmp_path: Path, damage
     store = reopened(store)  # the damage is written over: the file anew, no journal
     assert not store.journal.exists()
     assert store.get("third") == "3"
+
+
+class _Runs:
+    """What a pickle that names a function would call when read (it must never be)."""
+
+    ran: list[str] = []
+
+    def __reduce__(self) -> tuple:
+        return (_Runs.ran.append, ("ran",))
+
+
+def test_a_store_that_names_a_class_or_function_is_not_read(tmp_path: Path) -> None:
+    """Only plain data is read back: a store file whose checksum holds but whose pickle would
+    call something (a foreign or crafted file) is ignored, and nothing runs."""
+    path = tmp_path / "feeds.pickle"
+    payload = pickle.dumps({"a": _Runs()}, protocol=5)
+    trailer = json.dumps({"crc": zlib.crc32(payload), "size": len(payload)}).encode()
+    header = STORE_MAGIC + json.dumps({"name": path.name}).encode() + b"\n"
+    path.write_bytes(header + payload + b"\n" + trailer)
+    assert Store(path).get("a") is None
+    assert _Runs.ran == []
+
+
+def test_plain_data_comes_back_as_json_would_give_it(tmp_path: Path) -> None:
+    store = Store(tmp_path / "feeds.pickle")
+    store.put("html", Markup("<p>x</p>"))
+    store.put("deep", {"k": ["v", 1, 2.5, True, None, {"n": Markup("m")}]})
+    again = reopened(store)
+    assert type(again.get("html")) is str and again.get("html") == "<p>x</p>"
+    assert again.get("deep") == {"k": ["v", 1, 2.5, True, None, {"n": "m"}]}
+    assert type(again.get("deep")["k"][5]["n"]) is str
+
+
+def test_a_value_that_is_not_plain_data_leaves_the_store_unwritten(tmp_path: Path) -> None:
+    store = Store(tmp_path / "feeds.pickle")
+    store.put("a", "1")
+    reopened(store)
+    store = Store(store.path)
+    store.put("b", object())
+    store.save()  # not written (a debug message says so), and no half-written file is left
+    assert Store(store.path).get("a") == "1"
+    assert [p.name for p in tmp_path.iterdir()] == ["feeds.pickle"]

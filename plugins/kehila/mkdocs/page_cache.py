@@ -423,7 +423,7 @@ class Stores:
             return None
         store = self.stores.get(name)
         if store is None:
-            store = self.stores[name] = Store(self.folder / f"{name}.json")
+            store = self.stores[name] = Store(self.folder / f"{name}.pickle")
         return store
 
     def flush(self) -> None:
