@@ -182,11 +182,36 @@ class _Unknown(Exception):
     """A value the memo cannot compare safely."""
 
 
+#: Types whose values are compared as they are (exactly these: a subclass, such as ``Markup``,
+#: takes the slow path below).
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 def _fingerprint(
     value: object, keep: list[object], item_key: Callable[[Item], str] | None = None
 ) -> object:
     """``value`` as plain data to compare: an item by its id (kept in ``keep``), or by its
     file's digest (``item_key``)."""
+    # Every page's context goes through here: plain members are taken without a call.
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Item:
+        if item_key is not None:
+            return ("item", item_key(value))  # type: ignore[arg-type]
+        keep.append(value)
+        return ("item", id(value))
+    if kind is list or kind is tuple:
+        return tuple(
+            [v if type(v) in _PLAIN else _fingerprint(v, keep, item_key) for v in value]  # type: ignore[union-attr]
+        )
+    if kind is dict:
+        return tuple(
+            [
+                (k, v if type(v) in _PLAIN else _fingerprint(v, keep, item_key))
+                for k, v in value.items()  # type: ignore[union-attr]
+            ]
+        )
     if value is None or isinstance(value, str | int | float | bool | dt.date):
         return value
     if isinstance(value, Item):
