@@ -51,7 +51,8 @@ class OldSite:
         self._trash: Path | None = None
         self._site: Path | None = None
         self._pages: dict[str, list] = {}
-        """The last build's cached pages in this site: path -> [key, size, modification time]."""
+        """The last build's cached pages in this site: path -> [key, size, modification time,
+        sitemap entry]."""
         self._last: tuple[str, dict[str, list]] | None = None
         """What :meth:`record` wrote last (kept in memory: ``mkdocs serve`` rebuilds)."""
         self._made: set[str] = set()
@@ -85,20 +86,25 @@ class OldSite:
         if manifest is not None:
             self._pages = self._read(manifest, site_dir)
 
+    def kept(self, dest_uri: str, key: str) -> str | None:
+        """The sitemap entry of the last build's copy of a page, if it is the output of ``key``
+        and unchanged since (``None``: the page must be written)."""
+        known = self._pages.get(dest_uri)
+        if known is None or known[0] != key or self._trash is None:
+            return None
+        try:
+            found = os.stat(self._trash / dest_uri)
+        except OSError:
+            return None
+        return known[3] if [found.st_size, found.st_mtime_ns] == known[1:3] else None
+
     def put_back(self, dest_uri: str, key: str) -> bool:
         """Put the last build's copy of a page back into the site, if it is the output of
         ``key`` and unchanged since; ``False``: the page must be written."""
-        known = self._pages.get(dest_uri)
         trash, site = self._trash, self._site
-        if known is None or known[0] != key or trash is None or site is None:
+        if trash is None or site is None or self.kept(dest_uri, key) is None:
             return False
         old = trash / dest_uri
-        try:
-            found = os.stat(old)
-        except OSError:
-            return False
-        if [found.st_size, found.st_mtime_ns] != known[1:]:
-            return False
         folder, name = posixpath.split(dest_uri)
         try:
             if folder and os.listdir(trash / folder) == [name]:
@@ -142,16 +148,18 @@ class OldSite:
 
     # -- the list of cached pages --------------------------------------------------------------
 
-    def record(self, site_dir: Path, pages: dict[str, str], *, manifest: Path | None) -> None:
-        """Note the cached pages this build wrote (``pages``: path in the site -> key) for the
-        next build (in ``manifest`` too, unless ``None``: in memory only)."""
+    def record(
+        self, site_dir: Path, pages: dict[str, tuple[str, str]], *, manifest: Path | None
+    ) -> None:
+        """Note the cached pages this build wrote (``pages``: path in the site -> key and
+        sitemap entry) for the next build (in ``manifest`` too; ``None``: in memory only)."""
         noted = {}
-        for dest_uri, key in pages.items():
+        for dest_uri, (key, sitemap) in pages.items():
             try:
                 found = os.stat(site_dir / dest_uri)
             except OSError:
                 continue
-            noted[dest_uri] = [key, found.st_size, found.st_mtime_ns]
+            noted[dest_uri] = [key, found.st_size, found.st_mtime_ns, sitemap]
         where = str(site_dir.resolve())
         self._last = (where, noted)
         if manifest is None:
@@ -167,7 +175,7 @@ class OldSite:
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             pages = data["pages"] if data["site"] == where else {}
-            if not all(isinstance(v, list) and len(v) == 3 for v in pages.values()):
+            if not all(isinstance(v, list) and len(v) == 4 for v in pages.values()):
                 return {}
             return pages
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

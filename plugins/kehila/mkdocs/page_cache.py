@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
     from ..pages import PageSpec
+    from .old_site import OldSite
 
 log = logging.getLogger("mkdocs.plugins.kehila")
 
@@ -129,7 +130,7 @@ class CachedPages:
         self.taken: dict[str, tuple[str, str]] = {}
         """Pages taken from the cache: source path -> (sitemap entry, sitemap date)."""
         self.stored: list[str] = []
-        self.written: dict[str, str] = {}
+        self.written: dict[str, tuple[str, str]] = {}
         """Cacheable pages of this build that go into the site as kept: path in the site -> key."""
         self.search_html: dict[str, str] = {}
         self._sitemap: dict[str, str] | None = None
@@ -221,44 +222,56 @@ class CachedPages:
         specs: dict[str, PageSpec],
         *,
         index: Any,
-        put_back: Any = None,
+        old_site: OldSite | None = None,
     ) -> int:
         """Take the pages whose entries are valid out of ``files``, and write them (``on_nav``,
         after :meth:`plan`).
 
         Args:
-            index: ``index(src_uri, html, file, key)`` indexes a page taken from the cache.
-            put_back: ``put_back(dest_uri, key)`` puts the last build's copy of a page back in
-                the site if it is that key's (see :class:`.old_site.OldSite`); else it is written.
+            index: ``index(src_uri, file, key)`` indexes a page taken from the cache.
+            old_site: the last build's site, whose copy of a page goes back when it is the
+                page's key's (see :class:`.old_site.OldSite`); else the page is written.
         """
         cache = self.cache
         if cache is None:
             return 0
-        found: dict[str, Entry] = {}
+        # A page the last site holds as it is now needs no entry read (only its sitemap entry,
+        # noted with it); the others' entries are read, and checked, before any page goes.
+        found: dict[str, Entry | str] = {}
         for src_uri, key in self.keys.items():
-            entry = cache.get(key)
             file = files.get_file_from_path(src_uri)
-            if entry is not None and file is not None and entry.dest_uri == file.dest_uri:
+            if file is None:
+                continue
+            sitemap = old_site.kept(file.dest_uri, key) if old_site is not None else None
+            if sitemap is not None and cache.has(key):
+                found[src_uri] = sitemap
+            elif (entry := cache.get(key)) is not None and entry.dest_uri == file.dest_uri:
                 found[src_uri] = entry
         _keep_linked(found, files, specs)
         site_dir = Path(config.site_dir)
+        taken = 0
         for src_uri in self.order:
-            entry = found.get(src_uri)
-            if entry is None:
+            kept = found.get(src_uri)
+            if kept is None:
                 continue
             file = files.get_file_from_path(src_uri)
             assert file is not None
             key = self.keys[src_uri]
-            if put_back is None or not put_back(entry.dest_uri, key):
-                path = site_dir / entry.dest_uri
+            if isinstance(kept, str) and not old_site.put_back(file.dest_uri, key):
+                kept = cache.get(key)  # the old copy went meanwhile: the entry, after all
+                if kept is None or kept.dest_uri != file.dest_uri:
+                    continue  # MkDocs renders the page
+            if isinstance(kept, Entry):
+                path = site_dir / kept.dest_uri
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(entry.output)
-            self.written[entry.dest_uri] = key
-            if entry.search is not None:
-                index(src_uri, entry.search, file, key)
-            self.taken[src_uri] = (entry.sitemap, self.extras[src_uri][1])
+                path.write_bytes(kept.output)
+            sitemap = kept if isinstance(kept, str) else kept.sitemap
+            self.written[file.dest_uri] = (key, sitemap)
+            index(src_uri, file, key)
+            self.taken[src_uri] = (sitemap, self.extras[src_uri][1])
             files.remove(file)
-        return len(found)
+            taken += 1
+        return taken
 
     def leave_to_others(self, files: Files, specs: dict[str, PageSpec], cacheable: set[str]) -> int:
         """A page worker's ``on_nav`` (see :mod:`.page_workers`), after :meth:`plan` of its own
@@ -311,7 +324,7 @@ class CachedPages:
         entry = Entry(page.file.dest_uri, output.encode("utf-8"), sitemap, search)
         self.cache.put(key, entry)
         self.stored.append(key)
-        self.written[page.file.dest_uri] = key
+        self.written[page.file.dest_uri] = (key, sitemap)
 
     def _sitemap_entries(self, config: MkDocsConfig) -> dict[str, str]:
         """The sitemap's entries by their ``<loc>`` (MkDocs writes it before the pages)."""
@@ -327,10 +340,12 @@ class CachedPages:
 
     # -- on_post_build -------------------------------------------------------------------------
 
-    def finish(self, config: MkDocsConfig, files: Files, *, worker: bool = False) -> dict[str, str]:
+    def finish(
+        self, config: MkDocsConfig, files: Files, *, worker: bool = False
+    ) -> dict[str, tuple[str, str]]:
         """Complete the sitemap with the pages taken from the cache, forget old entries (a page
         worker only keeps its pages: the build it works for does the rest); the cached pages
-        the site holds as kept (path in the site -> key)."""
+        the site holds as kept (path in the site -> key and sitemap entry)."""
         cache = self.cache
         if cache is None:
             return {}

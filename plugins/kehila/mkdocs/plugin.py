@@ -273,7 +273,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             config,
             self.pages_by_uri,
             index=self._index_cached,
-            put_back=self.old_site.put_back,
+            old_site=self.old_site,
         )
         # The files the last build copied or wrote as they are (the theme's, feeds...) come
         # back too; they leave ``files`` in on_env, once MkDocs has checked the pages' links.
@@ -368,13 +368,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
             parts.append(f"page {file.src_uri} {file.url} {file.inclusion.name}\n{text}")
         return parts
 
-    def _index_cached(self, src_uri: str, html: str, file: File, key: str) -> None:
+    def _index_cached(self, src_uri: str, file: File, key: str) -> None:
         """A page taken from the cache goes into the search index as if MkDocs rendered it
-        (its key stands for its HTML: the indexer may keep its analysis from an earlier build)."""
+        (its key stands for its HTML, read from its entry only if the indexer asks for it: it
+        may keep its analysis from an earlier build)."""
         spec = self.pages_by_uri[src_uri]
         if spec.item is not None and not spec.draft:
             read_html = self.cached.search_reader(key)
-            self.search.add(src_uri, file.url, spec.item, html, page_key=key, read_html=read_html)
+            self.search.add(src_uri, file.url, spec.item, None, page_key=key, read_html=read_html)
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> None:
         if self.share is not None and self.share.orphaned():
@@ -463,7 +464,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.old_site.wait()
         if self.files is not None:
             written = self.cached.finish(config, self.files, worker=self.share is not None)
-            written.update(self.static)
+            written.update((dest_uri, (key, "")) for dest_uri, key in self.static.items())
             if self.share is None:
                 manifest = None if self.is_serve else self._manifest(config)
                 self.old_site.record(Path(config.site_dir), written, manifest=manifest)
