@@ -10,7 +10,7 @@ folder, which MkDocs leaves alone as it leaves every hidden file.
 A page the build cache gives (see :mod:`.page_cache`) that the last build wrote as it is now goes
 back into the new site with one rename, of its folder (``stories/a-slug/`` holding only its
 ``index.html``) or of the file: the build's list of its cached pages (``site.json`` in the
-cache's folder: each page's path, key, size and modification time) says which. A page whose
+cache's folder: each page's path, key, size, modification time and sitemap entry) says which. A page whose
 key, size or time differs is written again. What stays in the hidden folder is deleted in a
 background thread, by the kernel beside the build; ``on_post_build`` waits for it. A build that
 was killed leaves its hidden folder behind; the next build deletes it too.
