@@ -7,13 +7,13 @@ system call each, before any page is made, and as many to create again. In ``on_
 Kehila moves them aside instead (one rename per entry at the top of the folder) into a hidden
 folder, which MkDocs leaves alone as it leaves every hidden file.
 
-A page the build cache gives (see :mod:`.page_cache`) that the last build wrote as it is now goes
-back into the new site with one rename, of its folder (``stories/a-slug/`` holding only its
+A page the build cache gives (see :mod:`.page_cache`) that the last build wrote as it is now
+goes back into the new site with one rename, of its folder (``stories/a-slug/`` holding only its
 ``index.html``) or of the file: the build's list of its cached pages (``site.json`` in the
-cache's folder: each page's path, key, size, modification time and sitemap entry) says which. A page whose
-key, size or time differs is written again. What stays in the hidden folder is deleted in a
-background thread, by the kernel beside the build; ``on_post_build`` waits for it. A build that
-was killed leaves its hidden folder behind; the next build deletes it too.
+cache's folder: each page's path, key, size, modification time and sitemap entry) says which. A
+page whose key, size or time differs is written again. What stays in the hidden folder is
+deleted in a background thread, by the kernel beside the build; ``on_post_build`` waits for it.
+A build that was killed leaves its hidden folder behind; the next build deletes it too.
 """
 
 from __future__ import annotations
