@@ -14,7 +14,8 @@ Material's search). For each size N, in the same run, on the same synthetic hub
 - C: A plus Material's own search plugin, for the size of its ``search_index.json``;
 - D: B without any search (what the hub itself costs; ``KEHILA_BENCH_NOSEARCH=0`` skips it);
 - B again with Kehila's build cache warm: nothing changed, then ``KEHILA_BENCH_EDITS`` (20) items
-  edited; each as a share of B's cold build.
+  edited; each as a share of B's cold build. The sites are compared file by file: B's equals
+  B1's (the page workers change no byte), and the warm build's equals B's (warm = cold).
 
 ``KEHILA_BENCH_SIZES=1000,10000,100000`` adds the 100,000-item hub (an hour or more on 2 cores);
 growth is reported between the smallest and the largest size.
@@ -30,6 +31,8 @@ hub, edits one item and polls its page until the change is served. Figures also 
 # ruff: noqa: T201 - a benchmark reports its figures on the terminal
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import os
 import re
@@ -120,6 +123,23 @@ def edit_items(content: Path, items: list, count: int) -> list[tuple[Path, str]]
     return edited
 
 
+def site_digests(site: Path) -> dict[str, bytes]:
+    """A digest of every file of a site, by path (gzip files by their content: their header
+    holds a date)."""
+    digests = {}
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            data = gzip.decompress(data) if path.suffix == ".gz" else data
+            digests[path.relative_to(site).as_posix()] = hashlib.blake2b(data).digest()
+    return digests
+
+
+def differing(one: dict[str, bytes], other: dict[str, bytes]) -> list[str]:
+    """The paths that only one site has or that differ (the first ten)."""
+    return sorted(p for p in one.keys() | other.keys() if one.get(p) != other.get(p))[:10]
+
+
 def first_search_bytes(browser, base_url: str, query: str) -> dict:
     """Bytes received to show the first results of ``query``, in a fresh (empty-cache) context."""
     context = browser.new_context()
@@ -177,10 +197,14 @@ def test_build_scale(tmp_path_factory, browser, serve_dir) -> None:
         single = write_hub_config(work / "b" / "mkdocs-single.yml", site_url="https://hub.example/",
                                   options={"workers": 0})  # fmt: skip
         row["B1"] = measure_build(single, work / "b" / "site")
+        single_site = site_digests(work / "b" / "site")
         shutil.rmtree(work / "b" / ".cache")
         row["B"] = measure_build(hub, work / "b" / "site")
+        cold_site = site_digests(work / "b" / "site")
+        assert differing(cold_site, single_site) == []  # the page workers change no byte
         # Kehila's build cache (.cache/kehila/ beside mkdocs.yml): nothing changed, then 20 edits.
         row["B_same"] = measure_build(hub, work / "b" / "site")
+        assert differing(site_digests(work / "b" / "site"), cold_site) == []  # warm = cold
         edited = edit_items(work / "b" / "content", items, EDITS)
         row["B_edit"] = measure_build(hub, work / "b" / "site")
         assert len(edited) >= EDITS and all(marker in p.read_text("utf-8") for p, marker in edited)
