@@ -255,3 +255,21 @@ def test_new_analyses_go_into_a_journal_until_it_is_time_to_write_the_file_anew(
     fourth.write(tmp_path / "fourth", kinds={"qa": "Q&A"})
     assert not journal.exists() and store.read_bytes() != written
     assert analyses.load(store).keys() == {f"{k}:{t}:{b}" for k, _, t, b in pages}
+
+
+def test_a_build_whose_index_is_kept_starts_no_indexer(
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kehila.mkdocs import hub_search
+
+    cold = _index(build(demo_project))
+    started = []
+    original = hub_search.start_index
+    monkeypatch.setattr(
+        hub_search, "start_index", lambda **kw: started.append(kw) or original(**kw)
+    )
+    assert _index(build(demo_project)) == cold
+    assert started == []
+    _edit(demo_project)
+    build(demo_project)
+    assert len(started) == 1

@@ -86,6 +86,10 @@ class HubSearch:
         self._write: tuple[Path, str] | None = None
         self._reused = False
         self._collector: threading.Thread | None = None
+        self._active = False
+        """This build indexes pages (see :meth:`on_files`)."""
+        self._waiting: list[dict[str, Any]] = []
+        """Pages for an indexer not started yet (all of them have kept analyses)."""
         self.counts: dict[str, int] | None = None
         """Documents per language of the last index written (or taken from the cache)."""
 
@@ -136,6 +140,7 @@ class HubSearch:
                 (and ``seed``: the configuration, Kehila's code...) is taken from there, and
                 the analyses of the pages are kept beside it.
         """
+        self._active = False
         if not self.enabled:
             return
         self.wait()
@@ -143,18 +148,21 @@ class HubSearch:
         store = None if self.kept is None else self.kept.folder / ANALYSES
         self._seed, self._fingerprints, self._pages = seed, {}, {}
         self._reused, self._write, self._counts = False, None, None
+        self._active, self._waiting = True, []
         if self.index is not None and (
             not getattr(self.index, "alive", True) or store != self._store
         ):
             self.index.close()
             self.index = None
         if self.index is None:
-            self.index = start_index(background=True, store=store)
+            # The indexer starts when a page needs analysing or the index writing (see
+            # _indexer): a build whose index is kept as it is starts none.
             self._store = store
             self._known = set() if store is None else analyses.fingerprints(store)
-        elif not self.incremental:
-            self.index.reset()
-        self.index.retain(published)
+        else:
+            if not self.incremental:
+                self.index.reset()
+            self.index.retain(published)
         folder = resources.files("kehila.search") / "assets"
         for name in ASSETS:
             uri = f"{ASSETS_URL}/{name}"
@@ -190,7 +198,7 @@ class HubSearch:
                 page's fingerprint (``None``: the HTML does).
             read_html: gives the page's HTML again, should the indexer ask for it.
         """
-        if not self.enabled or self.index is None or item is None or not item.is_public:
+        if not self._active or item is None or not item.is_public:
             return
         fields = {
             "key": src_uri,
@@ -206,14 +214,26 @@ class HubSearch:
         fingerprint = digest(*(str(v) for v in fields.values()), page_key or html or "")
         self._fingerprints[src_uri] = fingerprint
         if fingerprint in self._known:
-            self.index.add(fingerprint=fingerprint, **fields)
             self._pages[src_uri] = (fields, read_html or (lambda: html))
+            if self.index is None:
+                self._waiting.append({"fingerprint": fingerprint, **fields})
+            else:
+                self.index.add(fingerprint=fingerprint, **fields)
             return
         if html is None and read_html is not None:
             html = read_html()
         if html is None:
             raise PluginError(f"Kehila's search: the page '{src_uri}' has no HTML to index")
-        self.index.add(fingerprint=fingerprint, html=html, **fields)
+        self._indexer().add(fingerprint=fingerprint, html=html, **fields)
+
+    def _indexer(self) -> LocalIndex | WorkerIndex:
+        """The indexer, started now if need be (with the pages waiting for it)."""
+        if self.index is None:
+            self.index = start_index(background=True, store=self._store)
+        waiting, self._waiting = self._waiting, []
+        for fields in waiting:
+            self.index.add(**fields)
+        return self.index
 
     def wait(self) -> dict[str, int] | None:
         """Wait for an index still being written (``serve`` does not wait for it: see
@@ -229,7 +249,7 @@ class HubSearch:
         The worker writes while MkDocs puts the pages into the theme's templates (a third of the
         build); :meth:`on_post_build` collects the outcome.
         """
-        if not self.enabled or self.index is None:
+        if not self._active:
             return
         self._started = time.monotonic()
         folder = Path(config.site_dir) / INDEX_URL
@@ -243,6 +263,7 @@ class HubSearch:
                 self._counts, self._reused = counts, True
                 return
         self._write = (folder, key)
+        self._indexer()
         self._start_write()
 
     def _start_write(self) -> None:
@@ -278,11 +299,12 @@ class HubSearch:
     def on_post_build(self, config: MkDocsConfig) -> None:
         """Wait for the index, except under ``serve``: the edited page is shown at once, the
         index follows a moment later (and the next rebuild waits for it)."""
-        if not self.enabled or self.index is None:
+        if not self._active:
             return
         if self._started is None:
             self.on_env(config)
         start, self._started = self._started, None
+        self._active = False
         if self._reused:
             self.counts = self._counts
             self._report(start, "taken from Kehila's cache")
@@ -324,6 +346,7 @@ class HubSearch:
     def close(self) -> None:
         """Wait for the index and stop the indexer (the end of a build, or of ``serve``)."""
         self.wait()
+        self._active = False
         if self.index is not None:
             self.index.close()
             self.index = None
