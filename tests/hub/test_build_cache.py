@@ -109,6 +109,24 @@ def test_a_serve_between_two_builds_leaves_them_their_pages(linked_demo: Path) -
     assert b"<!--from-the-cache-->" in (site / A_PAGE).read_bytes()
 
 
+def test_serve_takes_the_preview_of_a_pending_item_from_the_cache(linked_demo: Path) -> None:
+    """Under ``serve`` a pending item is previewed, as a draft page: the cache keeps it too
+    (and a build, whose site never shows it, never takes it)."""
+    preview = "stories/brightline-agency-books-client-workshops-in-minutes/index.html"
+    cold = snapshot(build(linked_demo, serve=True))
+    path = entries(linked_demo)[preview]
+    cache = PageCache(path.parent.parent)
+    entry = cache.get(path.name)
+    assert entry is not None and b"Pending review" in entry.output
+    warm = snapshot(build(linked_demo, serve=True))
+    assert [name for name in cold if cold[name] != warm[name]] == []
+    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
+    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    shutil.rmtree(linked_demo / "site")
+    assert b"<!--from-the-cache-->" in (build(linked_demo, serve=True) / preview).read_bytes()
+    assert not (build(linked_demo) / preview).exists()
+
+
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "garbage"])
 def test_a_corrupt_or_foreign_entry_is_ignored_and_rebuilt(linked_demo: Path, damage: str) -> None:
     cold = snapshot(build(linked_demo))

@@ -43,7 +43,7 @@ from ..cache import Entry, PageCache, Store, digest, folder_digest, open_folder
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
-    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.files import File, Files, InclusionLevel
     from mkdocs.structure.pages import Page
 
     from ..pages import PageSpec
@@ -194,7 +194,9 @@ class CachedPages:
         # Warnings from here on are MkDocs' about the pages (those before, about the content
         # folder, are given again by every build).
         logging.getLogger("mkdocs").addHandler(self._warnings)
-        self.order = [f.src_uri for f in files.documentation_pages()]
+        # Every page, drafts included (``serve`` previews pending items as drafts, and takes
+        # them from the cache too).
+        self.order = [f.src_uri for f in files.documentation_pages(inclusion=_any_inclusion)]
         self.extras = extras
         for src_uri in cacheable:
             spec, file = specs[src_uri], files.get_file_from_path(src_uri)
@@ -268,7 +270,9 @@ class CachedPages:
             sitemap = kept if isinstance(kept, str) else kept.sitemap
             self.written[file.dest_uri] = (key, sitemap)
             index(src_uri, file, key)
-            self.taken[src_uri] = (sitemap, self.extras[src_uri][1])
+            # A draft's date is not the site's: MkDocs dates the sitemap by its pages only.
+            lastmod = self.extras[src_uri][1] if file.inclusion.is_included() else ""
+            self.taken[src_uri] = (sitemap, lastmod)
             files.remove(file)
             taken += 1
         return taken
@@ -397,7 +401,7 @@ class CachedPages:
         path.write_text(output, encoding="utf-8")
         # As MkDocs gzips it: dated by the newest page (see mkdocs.utils.get_build_timestamp).
         dates = [f.page.update_date for f in files.documentation_pages() if f.page is not None]
-        dates += [lastmod for _, lastmod in self.taken.values()]
+        dates += [lastmod for _, lastmod in self.taken.values() if lastmod]
         mtime = int(datetime.fromisoformat(max(dates)).replace(tzinfo=UTC).timestamp())
         gz_path = f"{path}.gz"
         with (
@@ -470,6 +474,10 @@ def cache_folder(config: MkDocsConfig) -> Path:
     return base / FOLDER
 
 
+def _any_inclusion(level: InclusionLevel) -> bool:
+    return True
+
+
 def _loc(page: Page) -> str:
     """A page's address in the sitemap, as MkDocs' ``sitemap.xml`` template writes it."""
     return page.canonical_url or page.abs_url or ""
@@ -488,7 +496,9 @@ def _source(file: File, specs: dict[str, PageSpec]) -> str:
 def _keep_linked(found: dict[str, Any], files: Files, specs: dict[str, PageSpec]) -> None:
     """Leave in ``files`` the pages of ``found`` that a page staying there links to: pages that
     MkDocs renders link only to pages it knows (those are rendered too)."""
-    rendered = [f for f in files.documentation_pages() if f.src_uri not in found]
+    rendered = [
+        f for f in files.documentation_pages(inclusion=_any_inclusion) if f.src_uri not in found
+    ]
     queue = [(f.src_uri, _source(f, specs)) for f in rendered]
     while queue:
         src_uri, source = queue.pop()

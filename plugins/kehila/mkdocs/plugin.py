@@ -77,7 +77,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         self.hub: Hub | None = None
         self.pages_by_uri: dict[str, PageSpec] = {}
         self.cacheable: set[str] = set()
-        """Generated pages that may come from the build cache (never in the nav, not drafts)."""
+        """Generated pages that may come from the build cache (never in the nav; a draft, the
+        preview of a pending item under ``serve``, may)."""
         self.extras: dict[str, tuple[str, str]] = {}
         """A generated page's ``<head>`` extras and sitemap date, by source path."""
         self.ledger: Ledger | None = None
@@ -221,7 +222,9 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
                 File.generated(config, spec.src_uri, content=spec.source, inclusion=inclusion)
             )
             self.pages_by_uri[spec.src_uri] = spec
-            if inclusion is InclusionLevel.NOT_IN_NAV and spec.src_uri not in in_nav:
+            # Drafts too: ``serve`` previews pending items as drafts (never in a build's site).
+            outside = inclusion in (InclusionLevel.NOT_IN_NAV, InclusionLevel.DRAFT)
+            if outside and spec.src_uri not in in_nav:
                 self.cacheable.add(spec.src_uri)
         self._add_ledger_pages(files, config)
         self._start_workers(config, missing=self.cached.missing_estimate(config, self.cacheable))
