@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import logging
@@ -416,3 +417,15 @@ def test_every_internal_link_of_the_hub_resolves(demo_site: Path) -> None:
             assert target.is_file(), f"{page.relative_to(demo_site)} links to missing {href}"
             checked += 1
     assert checked > 100
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build holds to its end is set aside from Python's full collections during the
+    build only (see the plugin's on_files): nothing stays frozen after it."""
+    frozen = []
+    freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: (frozen.append(gc.get_freeze_count()), freeze()))
+    build(demo_project)
+    assert frozen and gc.get_freeze_count() == 0
