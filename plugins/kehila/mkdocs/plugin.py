@@ -172,7 +172,8 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         label = _display_dir(config)
         documents = [
-            (f"{label}/{file.src_uri}", file.content_string) for file in files.documentation_pages()
+            (f"{label}/{file.src_uri}", self._text(file, label))
+            for file in files.documentation_pages()
         ]
         preview = self.is_serve and self.config.preview_pending
         options = self._hub_options(config) if self.config.enabled else None
@@ -313,6 +314,14 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         if count:
             self.stores.flush()  # the workers read the items parsed and the pages made
             self.workers.start(config, count, missing=missing)
+
+    def _text(self, file: File, label: str) -> str:
+        """A page's text: a file of the docs folder as on_pre_build read it a moment ago (as
+        MkDocs reads it: without a byte order mark), any other as MkDocs gives it."""
+        read = self._checked.get(f"{label}/{file.src_uri}")
+        if read is None or file.generated_by is not None or file.abs_src_path is None:
+            return file.content_string
+        return read.removeprefix("\ufeff")
 
     def _reader(self) -> FrontMatterCache | None:
         """Reads front matter through the build cache (``None``: no cache, read every file)."""
