@@ -49,6 +49,17 @@ def set_option(project: Path, option: str) -> None:
     config.write_text(text.replace("  - kehila:\n", f"  - kehila:\n      {option}\n", 1), "utf-8")
 
 
+def mark(path: Path) -> Entry:
+    """Put a marker into the page the cache entry ``path`` holds (same key): a page that shows
+    it was taken from the entry. The entry as it was."""
+    cache = PageCache(path.parent.parent)
+    entry = cache.get(path.name)
+    assert entry is not None
+    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
+    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    return entry
+
+
 @pytest.fixture
 def linked_demo(demo_project: Path) -> Path:
     """The demo, with item A linking to item B (both published)."""
@@ -76,11 +87,7 @@ def test_a_warm_build_is_the_cold_build_byte_for_byte(linked_demo: Path) -> None
 def test_a_page_is_taken_from_the_cache(linked_demo: Path) -> None:
     build(linked_demo)
     path = entries(linked_demo)[A_PAGE]
-    cache = PageCache(path.parent.parent)
-    entry = cache.get(path.name)
-    assert entry is not None
-    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
-    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    mark(path)
     shutil.rmtree(linked_demo / "site")  # else the last build's copy of the page goes back
     site = build(linked_demo)
     assert b"<!--from-the-cache-->" in (site / A_PAGE).read_bytes()
@@ -91,11 +98,7 @@ def test_a_serve_between_two_builds_leaves_them_their_pages(linked_demo: Path) -
     entries of the last build of the site's other variant, and the next build is a warm one."""
     build(linked_demo)
     path = entries(linked_demo)[A_PAGE]
-    cache = PageCache(path.parent.parent)
-    entry = cache.get(path.name)
-    assert entry is not None
-    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
-    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    mark(path)
     config = linked_demo / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("site_url: https://", "site_url: http://", 1), "utf-8")
@@ -114,14 +117,9 @@ def test_serve_takes_the_preview_of_a_pending_item_from_the_cache(linked_demo: P
     (and a build, whose site never shows it, never takes it)."""
     preview = "stories/brightline-agency-books-client-workshops-in-minutes/index.html"
     cold = snapshot(build(linked_demo, serve=True))
-    path = entries(linked_demo)[preview]
-    cache = PageCache(path.parent.parent)
-    entry = cache.get(path.name)
-    assert entry is not None and b"Pending review" in entry.output
     warm = snapshot(build(linked_demo, serve=True))
     assert [name for name in cold if cold[name] != warm[name]] == []
-    marked = entry.output.replace(b"</body>", b"<!--from-the-cache--></body>")
-    cache.put(path.name, Entry(entry.dest_uri, marked, entry.sitemap, entry.search))
+    assert b"Pending review" in mark(entries(linked_demo)[preview]).output
     shutil.rmtree(linked_demo / "site")
     assert b"<!--from-the-cache-->" in (build(linked_demo, serve=True) / preview).read_bytes()
     assert not (build(linked_demo) / preview).exists()
