@@ -196,7 +196,7 @@ class CachedPages:
         logging.getLogger("mkdocs").addHandler(self._warnings)
         # Every page, drafts included (``serve`` previews pending items as drafts, and takes
         # them from the cache too).
-        self.order = [f.src_uri for f in files.documentation_pages(inclusion=_any_inclusion)]
+        self.order = [f.src_uri for f in files.documentation_pages(inclusion=any_inclusion)]
         self.extras = extras
         for src_uri in cacheable:
             spec, file = specs[src_uri], files.get_file_from_path(src_uri)
@@ -474,7 +474,8 @@ def cache_folder(config: MkDocsConfig) -> Path:
     return base / FOLDER
 
 
-def _any_inclusion(level: InclusionLevel) -> bool:
+def any_inclusion(level: InclusionLevel) -> bool:
+    """Every page, drafts and excluded ones too (for ``Files.documentation_pages``)."""
     return True
 
 
@@ -497,7 +498,7 @@ def _keep_linked(found: dict[str, Any], files: Files, specs: dict[str, PageSpec]
     """Leave in ``files`` the pages of ``found`` that a page staying there links to: pages that
     MkDocs renders link only to pages it knows (those are rendered too)."""
     rendered = [
-        f for f in files.documentation_pages(inclusion=_any_inclusion) if f.src_uri not in found
+        f for f in files.documentation_pages(inclusion=any_inclusion) if f.src_uri not in found
     ]
     queue = [(f.src_uri, _source(f, specs)) for f in rendered]
     while queue:

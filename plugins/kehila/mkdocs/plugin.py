@@ -43,6 +43,7 @@ from .old_site import MANIFEST, OldSite, static_keys
 from .page_cache import (
     CachedPages,
     Stores,
+    any_inclusion,
     cache_folder,
     environment_date,
     lastmod,
@@ -377,7 +378,7 @@ class KehilaPlugin(BasePlugin[KehilaConfig]):
         for uri, spec in sorted(self.pages_by_uri.items()):
             if spec.item is not None and not spec.draft:
                 parts.append(f"item {uri} {self.hub.url_of(uri)}")
-        for file in files.documentation_pages(inclusion=_any_inclusion):
+        for file in files.documentation_pages(inclusion=any_inclusion):
             if file.src_uri in self.cacheable:
                 continue
             spec = self.pages_by_uri.get(file.src_uri)
@@ -727,10 +728,6 @@ def _nav_paths(nav: object) -> set[str]:
     if isinstance(nav, list):
         return set().union(*(_nav_paths(v) for v in nav))
     return set()
-
-
-def _any_inclusion(level: InclusionLevel) -> bool:
-    return True
 
 
 def _language(spec: PageSpec) -> tuple[str, str] | None:
