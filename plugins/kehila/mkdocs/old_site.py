@@ -102,8 +102,13 @@ class OldSite:
     def put_back(self, dest_uri: str, key: str) -> bool:
         """Put the last build's copy of a page back into the site, if it is the output of
         ``key`` and unchanged since; ``False``: the page must be written."""
+        return self.kept(dest_uri, key) is not None and self.move_back(dest_uri)
+
+    def move_back(self, dest_uri: str) -> bool:
+        """Move the last build's copy of a page back into the site, which :meth:`kept` found
+        to be the page's; ``False``: it could not be moved, the page must be written."""
         trash, site = self._trash, self._site
-        if trash is None or site is None or self.kept(dest_uri, key) is None:
+        if trash is None or site is None:
             return False
         folder, name = posixpath.split(dest_uri)
         try:

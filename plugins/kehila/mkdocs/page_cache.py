@@ -259,7 +259,8 @@ class CachedPages:
             file = files.get_file_from_path(src_uri)
             assert file is not None
             key = self.keys[src_uri]
-            if isinstance(kept, str) and not old_site.put_back(file.dest_uri, key):
+            # (The old copy was found to be the page's above: it only needs moving back.)
+            if isinstance(kept, str) and not old_site.move_back(file.dest_uri):
                 kept = cache.get(key)  # the old copy went meanwhile: the entry, after all
                 if kept is None or kept.dest_uri != file.dest_uri:
                     continue  # MkDocs renders the page
